@@ -1,0 +1,183 @@
+"""The in-process bus: a single-threaded kernel with wildcard routes resolved once per topic.
+
+Hot-path handlers run synchronously, in subscription priority order, on the publisher's thread;
+an event published from inside a handler is delivered after the current one has reached every
+subscriber, so every subscriber sees events in publish order. I/O components get an
+``EventQueue`` instead and drain it in their own task.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from typing import Any
+
+import structlog
+
+from freeride.bus import topics
+from freeride.bus.queues import EventQueue, Overflow
+from freeride.core.clock import Clock
+from freeride.core.system import Level, SystemEvent
+from freeride.ports.bus import Handler
+
+log = structlog.get_logger(__name__)
+
+
+class _Sub:
+    __slots__ = ("bus", "handler", "pattern", "priority", "seq")
+
+    def __init__(self, bus: InMemoryBus, pattern: str, handler: Handler, priority: int, seq: int) -> None:
+        self.bus = bus
+        self.pattern = pattern
+        self.handler = handler
+        self.priority = priority
+        self.seq = seq
+
+    def cancel(self) -> None:
+        self.bus._remove(self)
+
+
+class InMemoryBus:
+    """Publish/subscribe within one process."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._subs: list[_Sub] = []
+        self._routes: dict[str, tuple[Handler, ...]] = {}
+        self._seq = itertools.count()
+        self._queues: list[EventQueue] = []
+        self._backlog: deque[tuple[str, Any]] = deque()
+        self._dispatching = False
+        self._reporting_failure = False
+        self.published = 0
+        self.handler_failures = 0
+
+    # -- subscribing -------------------------------------------------------------------------
+    def subscribe(self, pattern: str, handler: Handler, *, priority: int = 0) -> _Sub:
+        """Call ``handler(event)`` for each event on a matching topic; lower ``priority`` runs first."""
+        sub = _Sub(self, topics.validate_pattern(pattern), handler, priority, next(self._seq))
+        self._subs.append(sub)
+        self._subs.sort(key=lambda s: (s.priority, s.seq))
+        self._routes.clear()
+        return sub
+
+    def subscribe_queue(
+        self,
+        pattern: str | list[str],
+        *,
+        name: str,
+        maxsize: int = 10_000,
+        overflow: Overflow = Overflow.DROP_OLDEST,
+    ) -> EventQueue:
+        """A bounded inbox for an I/O component; see ``bus.queues`` for the overflow policies."""
+        queue = EventQueue(name, maxsize, overflow, on_drop=self._queue_dropped)
+        for p in [pattern] if isinstance(pattern, str) else pattern:
+            self.subscribe(p, queue.put, priority=1_000_000)
+        self._queues.append(queue)
+        return queue
+
+    def _remove(self, sub: _Sub) -> None:
+        if sub in self._subs:
+            self._subs.remove(sub)
+            self._routes.clear()
+
+    def _resolve(self, topic: str) -> tuple[Handler, ...]:
+        handlers = tuple(s.handler for s in self._subs if topics.matches(s.pattern, topic))
+        self._routes[topic] = handlers
+        return handlers
+
+    # -- publishing ----------------------------------------------------------------------------
+    def publish(self, topic: str, event: Any) -> None:
+        handlers = self._routes.get(topic)
+        if handlers is None:
+            handlers = self._resolve(topic)
+        if not handlers:
+            return
+        if self._dispatching:
+            self._backlog.append((topic, event))
+            return
+        self._dispatching = True
+        try:
+            self._deliver(topic, event, handlers)
+            backlog = self._backlog
+            while backlog:
+                t, e = backlog.popleft()
+                hs = self._routes.get(t)
+                self._deliver(t, e, hs if hs is not None else self._resolve(t))
+        finally:
+            self._dispatching = False
+
+    def _deliver(self, topic: str, event: Any, handlers: tuple[Handler, ...]) -> None:
+        self.published += 1
+        for handler in handlers:
+            try:
+                handler(event)
+            except Exception as exc:  # one failing handler must not starve the others
+                self._handler_failed(topic, handler, exc)
+
+    def _handler_failed(self, topic: str, handler: Handler, exc: Exception) -> None:
+        self.handler_failures += 1
+        name = getattr(handler, "__qualname__", repr(handler))
+        log.error("bus.handler_failed", topic=topic, handler=name, error=repr(exc))
+        if self._reporting_failure:  # a failure while reporting a failure: logged only, no loop
+            return
+        self._reporting_failure = True
+        try:
+            now = self._clock.now_ns()
+            self.publish(
+                topics.system(Level.ERROR, "bus"),
+                SystemEvent(
+                    source="bus",
+                    kind="handler_failed",
+                    level=Level.ERROR,
+                    message=f"handler {name} failed on {topic}: {exc!r}",
+                    data={"topic": topic, "handler": name, "error": type(exc).__name__},
+                    ts_event=now,
+                    ts_init=now,
+                ),
+            )
+        finally:
+            self._reporting_failure = False
+
+    def _queue_dropped(self, queue: EventQueue) -> None:
+        # Report the first drop of each thousand, not every one: a flood of reports would be its own overload.
+        if queue.dropped % 1_000 != 1:
+            return
+        now = self._clock.now_ns()
+        self.publish(
+            topics.system(Level.WARNING, "bus"),
+            SystemEvent(
+                source="bus",
+                kind="queue_overflow",
+                level=Level.WARNING,
+                message=f"consumer {queue.name!r} is falling behind: {queue.dropped} events dropped "
+                f"({queue.overflow.value}, maxsize {queue.maxsize})",
+                data={"queue": queue.name, "dropped": queue.dropped},
+                ts_event=now,
+                ts_init=now,
+            ),
+        )
+
+    # -- flow control --------------------------------------------------------------------------
+    async def ready(self) -> None:
+        """Wait until no lossless (``PAUSE_SOURCE``) queue is over its bound; sources call it."""
+        for queue in self._queues:
+            if queue.overflow is Overflow.PAUSE_SOURCE:
+                await queue.wait_room()
+
+    async def idle(self) -> None:
+        """Wait until every queued consumer has handled everything published so far."""
+        while True:
+            busy = [q for q in self._queues if q.pending and not q.closed]
+            if not busy:
+                return
+            for queue in busy:
+                await queue.wait_idle()
+
+    @property
+    def queues(self) -> tuple[EventQueue, ...]:
+        return tuple(self._queues)
+
+    def close_queues(self) -> None:
+        for queue in self._queues:
+            queue.close()

@@ -1,0 +1,95 @@
+"""Every topic string is built here and nowhere else.
+
+A topic is dot-separated segments, most general first, so a subscriber picks a slice with
+wildcards: ``*`` matches one segment, ``>`` matches one or more trailing segments
+(``data.bar.>`` is every bar of every symbol and interval). Symbols keep their ``/`` (``EUR/USD``);
+a ``.`` inside a symbol (``BRK.B``) becomes ``_`` so it cannot split a segment.
+"""
+
+from __future__ import annotations
+
+from freeride.core.system import Level
+
+ONE = "*"
+REST = ">"
+
+
+def _key(symbol: str) -> str:
+    return symbol.replace(".", "_")
+
+
+def bar(symbol: str, interval: str) -> str:
+    return f"data.bar.{_key(symbol)}.{interval}"
+
+
+def quote(symbol: str) -> str:
+    return f"data.quote.{_key(symbol)}"
+
+
+def trade(symbol: str) -> str:
+    return f"data.trade.{_key(symbol)}"
+
+
+def signal(strategy: str) -> str:
+    return f"strategy.signal.{_key(strategy)}"
+
+
+def order_intent(strategy: str) -> str:
+    return f"order.intent.{_key(strategy)}"
+
+
+def order_update(symbol: str) -> str:
+    return f"order.update.{_key(symbol)}"
+
+
+def fill(symbol: str) -> str:
+    return f"order.fill.{_key(symbol)}"
+
+
+def position(symbol: str) -> str:
+    return f"portfolio.position.{_key(symbol)}"
+
+
+def account(name: str) -> str:
+    return f"portfolio.account.{_key(name)}"
+
+
+def system(level: Level, source: str) -> str:
+    return f"system.{level.value}.{_key(source)}"
+
+
+ALL_BARS = "data.bar.>"
+ALL_QUOTES = "data.quote.>"
+ALL_TRADES = "data.trade.>"
+ALL_SIGNALS = "strategy.signal.>"
+ALL_INTENTS = "order.intent.>"
+ALL_ORDER_UPDATES = "order.update.>"
+ALL_FILLS = "order.fill.>"
+ALL_POSITIONS = "portfolio.position.>"
+ALL_ACCOUNTS = "portfolio.account.>"
+ALL_SYSTEM = "system.>"
+EVERYTHING = ">"
+
+
+def matches(pattern: str, topic: str) -> bool:
+    """Whether ``topic`` falls under ``pattern`` (``*`` one segment, ``>`` the rest)."""
+    p_parts = pattern.split(".")
+    t_parts = topic.split(".")
+    for i, part in enumerate(p_parts):
+        if part == REST:
+            return i == len(p_parts) - 1 and len(t_parts) > i
+        if i >= len(t_parts):
+            return False
+        if part != ONE and part != t_parts[i]:
+            return False
+    return len(p_parts) == len(t_parts)
+
+
+def validate_pattern(pattern: str) -> str:
+    """Reject patterns that could never match what they seem to mean (``a.>.b``, empty segments)."""
+    parts = pattern.split(".")
+    if any(not p for p in parts):
+        raise ValueError(f"topic pattern {pattern!r} has an empty segment")
+    if REST in parts[:-1]:
+        raise ValueError(f"topic pattern {pattern!r}: '>' may only be the last segment")
+    return pattern

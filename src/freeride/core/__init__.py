@@ -1,0 +1,1 @@
+"""Pure domain: plain data and rules, no I/O, no framework."""

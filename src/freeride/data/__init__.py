@@ -1,0 +1,1 @@
+"""Market data shipped with freeride for the embedded default."""
