@@ -22,6 +22,8 @@ from freeride.ports.bus import Handler
 
 log = structlog.get_logger(__name__)
 
+_FAILED = "handler_failed"
+
 
 class _Sub:
     __slots__ = ("bus", "handler", "pattern", "priority", "seq")
@@ -48,7 +50,6 @@ class InMemoryBus:
         self._queues: list[EventQueue] = []
         self._backlog: deque[tuple[str, Any]] = deque()
         self._dispatching = False
-        self._reporting_failure = False
         self.published = 0
         self.handler_failures = 0
 
@@ -113,31 +114,27 @@ class InMemoryBus:
             try:
                 handler(event)
             except Exception as exc:  # one failing handler must not starve the others
-                self._handler_failed(topic, handler, exc)
+                self._handler_failed(topic, handler, exc, event)
 
-    def _handler_failed(self, topic: str, handler: Handler, exc: Exception) -> None:
+    def _handler_failed(self, topic: str, handler: Handler, exc: Exception, event: Any) -> None:
         self.handler_failures += 1
         name = getattr(handler, "__qualname__", repr(handler))
         log.error("bus.handler_failed", topic=topic, handler=name, error=repr(exc))
-        if self._reporting_failure:  # a failure while reporting a failure: logged only, no loop
-            return
-        self._reporting_failure = True
-        try:
-            now = self._clock.now_ns()
-            self.publish(
-                topics.system(Level.ERROR, "bus"),
-                SystemEvent(
-                    source="bus",
-                    kind="handler_failed",
-                    level=Level.ERROR,
-                    message=f"handler {name} failed on {topic}: {exc!r}",
-                    data={"topic": topic, "handler": name, "error": type(exc).__name__},
-                    ts_event=now,
-                    ts_init=now,
-                ),
-            )
-        finally:
-            self._reporting_failure = False
+        if isinstance(event, SystemEvent) and event.kind == _FAILED:
+            return  # a handler failing on a failure report: logged only, never reported in a loop
+        now = self._clock.now_ns()
+        self.publish(
+            topics.system(Level.ERROR, "bus"),
+            SystemEvent(
+                source="bus",
+                kind=_FAILED,
+                level=Level.ERROR,
+                message=f"handler {name} failed on {topic}: {exc!r}",
+                data={"topic": topic, "handler": name, "error": type(exc).__name__},
+                ts_event=now,
+                ts_init=now,
+            ),
+        )
 
     def _queue_dropped(self, queue: EventQueue) -> None:
         # Report the first drop of each thousand, not every one: a flood of reports would be its own overload.

@@ -16,14 +16,11 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable
-from enum import StrEnum
 from typing import Any
 
+from freeride.ports.bus import Overflow
 
-class Overflow(StrEnum):
-    DROP_OLDEST = "drop_oldest"
-    DROP_NEWEST = "drop_newest"
-    PAUSE_SOURCE = "pause_source"
+__all__ = ["EventQueue", "Overflow", "QueueClosed"]
 
 
 class EventQueue:

@@ -22,6 +22,11 @@ def bar(symbol: str, interval: str) -> str:
     return f"data.bar.{_key(symbol)}.{interval}"
 
 
+def bars_of(symbol: str) -> str:
+    """Every interval of one symbol's bars."""
+    return f"data.bar.{_key(symbol)}.{ONE}"
+
+
 def quote(symbol: str) -> str:
     return f"data.quote.{_key(symbol)}"
 

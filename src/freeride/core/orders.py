@@ -152,8 +152,9 @@ class Position(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class AccountState(msgspec.Struct, frozen=True, kw_only=True):
-    """Cash and equity in the account currency."""
+    """Cash and equity of one account, in its currency."""
 
+    account: str
     currency: str
     cash: Decimal
     equity: Decimal

@@ -1,1 +1,1 @@
-"""exchange."""
+"""The simulated exchange: one matching engine for the backtester and the paper broker."""

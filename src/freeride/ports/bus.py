@@ -3,13 +3,40 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import StrEnum
 from typing import Any, Protocol
 
 Handler = Callable[[Any], None]
 
 
+class Overflow(StrEnum):
+    """What a bounded inbox does when its consumer falls behind (see ``bus.queues``)."""
+
+    DROP_OLDEST = "drop_oldest"
+    DROP_NEWEST = "drop_newest"
+    PAUSE_SOURCE = "pause_source"
+
+
 class Subscription(Protocol):
     def cancel(self) -> None: ...
+
+
+class Inbox(Protocol):
+    """A bounded queue of events an I/O component drains in its own task."""
+
+    name: str
+    dropped: int
+
+    @property
+    def pending(self) -> int: ...
+
+    async def get_batch(self, max_items: int = 1_000) -> list[Any]: ...
+
+    def done(self, n: int = 1) -> None: ...
+
+    async def wait_idle(self) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class Bus(Protocol):
@@ -19,4 +46,15 @@ class Bus(Protocol):
 
     def subscribe(self, pattern: str, handler: Handler, *, priority: int = 0) -> Subscription:
         """Call ``handler`` synchronously for each matching event (hot path: no I/O in there)."""
+        ...
+
+    def subscribe_queue(
+        self,
+        pattern: str | list[str],
+        *,
+        name: str,
+        maxsize: int = 10_000,
+        overflow: Overflow = Overflow.DROP_OLDEST,
+    ) -> Inbox:
+        """A bounded inbox for an I/O component, with a stated overflow policy."""
         ...

@@ -1,0 +1,1 @@
+"""The paper broker: the simulated exchange behind the ``Broker`` port."""

@@ -1,0 +1,129 @@
+"""The one strategy API used by the backtester, the paper broker and live trading.
+
+A strategy never talks to a broker or the bus. It reads events handed to it and says what it
+wants to hold through its ``StrategyContext``; sizing to an order, risk and routing happen outside.
+It keeps its own view of position and of quantity still in flight, so asking for the same target
+twice does not order twice.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import ClassVar, Protocol
+
+from freeride.core.market import Bar, Quote, Trade
+from freeride.core.orders import (
+    Direction,
+    Fill,
+    Order,
+    OrderIntent,
+    OrderStatus,
+    Side,
+    Signal,
+    client_order_id,
+)
+
+ZERO = Decimal(0)
+
+
+class StrategyContext(Protocol):
+    """What a running strategy may do; the host (backtester or live) implements it."""
+
+    def now_ns(self) -> int: ...
+
+    def emit_signal(self, signal: Signal) -> None: ...
+
+    def submit(self, intent: OrderIntent) -> None: ...
+
+
+class Strategy:
+    """Base class; subclasses override ``on_bar`` / ``on_quote`` / ``on_trade`` / ``on_fill``."""
+
+    kind: ClassVar[str] = "strategy"
+
+    def __init__(self, strategy_id: str, symbols: tuple[str, ...]) -> None:
+        self.id = strategy_id
+        self.symbols = symbols
+        self._ctx: StrategyContext | None = None
+        self._position: dict[str, Decimal] = {}
+        self._in_flight: dict[str, Decimal] = {}
+        self._order_qty: dict[str, Decimal] = {}
+
+    def bind(self, ctx: StrategyContext) -> None:
+        self._ctx = ctx
+
+    @property
+    def ctx(self) -> StrategyContext:
+        if self._ctx is None:
+            raise RuntimeError(f"strategy {self.id!r} is not bound to a context yet")
+        return self._ctx
+
+    # -- hooks ---------------------------------------------------------------------------------
+    def on_bar(self, bar: Bar) -> None:
+        """A completed bar of one of ``symbols``."""
+
+    def on_quote(self, quote: Quote) -> None:
+        """A new best bid/ask of one of ``symbols``."""
+
+    def on_trade(self, trade: Trade) -> None:
+        """A print of one of ``symbols``."""
+
+    def on_fill(self, fill: Fill) -> None:
+        """One of this strategy's orders (partly) filled; the position is already updated."""
+
+    # -- bookkeeping the host calls ------------------------------------------------------------
+    def handle_fill(self, fill: Fill) -> None:
+        signed = fill.quantity if fill.side is Side.BUY else -fill.quantity
+        self._position[fill.symbol] = self._position.get(fill.symbol, ZERO) + signed
+        self._in_flight[fill.symbol] = self._in_flight.get(fill.symbol, ZERO) - signed
+        self.on_fill(fill)
+
+    def handle_order(self, order: Order) -> None:
+        """An order ended without (full) fill: what did not fill is no longer in flight."""
+        if order.status.is_open or order.status is OrderStatus.FILLED:
+            return
+        unfilled = order.quantity - order.filled_quantity
+        signed = unfilled if order.side is Side.BUY else -unfilled
+        self._in_flight[order.symbol] = self._in_flight.get(order.symbol, ZERO) - signed
+
+    def position(self, symbol: str) -> Decimal:
+        return self._position.get(symbol, ZERO)
+
+    def exposure(self, symbol: str) -> Decimal:
+        """Position plus what is ordered and not yet filled."""
+        return self._position.get(symbol, ZERO) + self._in_flight.get(symbol, ZERO)
+
+    # -- acting ----------------------------------------------------------------------------------
+    def target(self, symbol: str, quantity: Decimal, ts_event: int, reason: str = "") -> None:
+        """Hold ``quantity`` (signed) of ``symbol``: emit the signal and the order for the difference."""
+        delta = quantity - self.exposure(symbol)
+        if delta == 0:
+            return
+        ctx = self.ctx
+        now = ctx.now_ns()
+        direction = Direction.LONG if quantity > 0 else Direction.SHORT if quantity < 0 else Direction.FLAT
+        signal_id = f"{self.id}:{symbol}:{ts_event}"
+        ctx.emit_signal(
+            Signal(
+                signal_id=signal_id,
+                strategy=self.id,
+                symbol=symbol,
+                direction=direction,
+                reason=reason,
+                ts_event=ts_event,
+                ts_init=now,
+            )
+        )
+        self._in_flight[symbol] = self._in_flight.get(symbol, ZERO) + delta
+        ctx.submit(
+            OrderIntent(
+                client_order_id=client_order_id(self.id, signal_id, 0),
+                strategy=self.id,
+                signal_id=signal_id,
+                symbol=symbol,
+                side=Side.BUY if delta > 0 else Side.SELL,
+                quantity=abs(delta),
+                ts_event=ts_event,
+                ts_init=now,
+            )
+        )
