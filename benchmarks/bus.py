@@ -16,10 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _util import best_rate, peak_mib
 from rich.console import Console
 from rich.table import Table
 
+from _util import best_rate, peak_mib
 from freeride.bus import topics
 from freeride.bus.memory import InMemoryBus
 from freeride.core.clock import ManualClock

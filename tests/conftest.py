@@ -1,8 +1,13 @@
-"""Test-wide setup: make the shared builders importable."""
+"""Test-wide settings: no test may depend on the developer's own FREERIDE_* environment."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import os
 
-sys.path.insert(0, str(Path(__file__).parent))
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _clean_freeride_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in [k for k in os.environ if k.startswith("FREERIDE_")]:
+        monkeypatch.delenv(key)

@@ -1,1 +1,1 @@
-"""app."""
+"""Composition root: builds every component from Settings and runs their lifecycle."""

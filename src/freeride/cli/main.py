@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import typer
+from freeride.app.secrets import extra_secret_stores
+from freeride.cli import run as _run  # registers ``freeride run`` on the app
+from freeride.cli.app import app
+from freeride.cli.doctor import register as register_doctor
 
-app = typer.Typer(
-    name="freeride",
-    help="One event-driven core for trading research and automation.",
-    no_args_is_help=True,
-    add_completion=False,
-)
+register_doctor(app, stores=extra_secret_stores)
+
+__all__ = ["_run", "app", "main"]
 
 
 def main() -> None:
-    from freeride.cli import run as _run  # noqa: F401  (registers its commands on ``app``)
-
     app()

@@ -1,1 +1,1 @@
-"""testing."""
+"""Fakes, builders and clocks for tests and demos."""

@@ -173,7 +173,8 @@ async def test_pause_source_is_lossless_and_signals_pressure(bus: InMemoryBus) -
     q = bus.subscribe_queue("t", name="storage", maxsize=4, overflow=Overflow.PAUSE_SOURCE)
     for i in range(6):
         bus.publish("t", i)  # never blocks the publisher
-    assert len(q) == 6 and q.dropped == 0
+    assert len(q) == 6
+    assert q.dropped == 0
     ready = asyncio.ensure_future(bus.ready())
     await asyncio.sleep(0)
     assert not ready.done()  # the source must wait

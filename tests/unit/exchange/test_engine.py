@@ -5,13 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from builders import bar, market_order
 
 from freeride.core.errors import InvalidInput
 from freeride.core.orders import AccountState, Fill, Order, OrderStatus, OrderType, Position, Side
 from freeride.exchange.costs import PercentCommission
 from freeride.exchange.engine import ExchangeConfig, FillTiming, SimulatedExchange
 from freeride.exchange.portfolio import Holding, Portfolio
+from freeride.testing.builders import bar, market_order
 
 D = Decimal
 
@@ -27,15 +27,19 @@ def test_market_order_fills_at_next_open_with_commission() -> None:
     ex = exchange()
     ex.on_bar(bar("GOOG", 0, 100.0, 101.0), 0)
     ack, fills = ex.submit(market_order("GOOG", Side.BUY, "50"), 1)
-    assert ack.status is OrderStatus.ACCEPTED and ack.broker_order_id == "sim-1"
+    assert ack.status is OrderStatus.ACCEPTED
+    assert ack.broker_order_id == "sim-1"
     assert fills == []  # nothing fills before the next bar
     updates = ex.on_bar(bar("GOOG", 1, 102.5, 103.0), 2)
     order, fill, position, account = updates
-    assert isinstance(order, Order) and order.status is OrderStatus.FILLED
+    assert isinstance(order, Order)
+    assert order.status is OrderStatus.FILLED
     assert isinstance(fill, Fill)
     assert fill.price == D("102.5")
     assert fill.commission == D("5.1250")  # 50 * 102.5 * 0.001
-    assert isinstance(position, Position) and position.quantity == 50 and position.avg_price == D("102.5")
+    assert isinstance(position, Position)
+    assert position.quantity == 50
+    assert position.avg_price == D("102.5")
     assert isinstance(account, AccountState)
     assert account.cash == D("100000") - D("5125") - D("5.125")
     # marked to the close of the fill bar: 50 * 103
@@ -67,7 +71,8 @@ def test_flip_from_long_to_short_opens_a_new_trade_at_the_fill_price() -> None:
     assert h.trades_opened == 2
     h.apply(D("5"), D("80"))  # cover part of the short at a profit
     assert h.realized_pnl == D("-100") + D("50")
-    assert h.quantity == D("-15") and h.avg_price == D("90")
+    assert h.quantity == D("-15")
+    assert h.avg_price == D("90")
 
 
 def test_adding_to_a_position_averages_the_entry() -> None:
@@ -91,14 +96,16 @@ def test_close_timing_fills_immediately_at_the_last_close() -> None:
     ex.on_bar(bar("GOOG", 0, 100.0, 105.0), 0)
     ack, fills = ex.submit(market_order("GOOG", Side.BUY, "1"), 1)
     assert ack.status is OrderStatus.ACCEPTED
-    assert isinstance(fills[1], Fill) and fills[1].price == D("105.0")
+    assert isinstance(fills[1], Fill)
+    assert fills[1].price == D("105.0")
 
 
 def test_resubmitting_the_same_client_order_id_is_not_a_second_order() -> None:
     ex = exchange()
     first, _ = ex.submit(market_order("GOOG", Side.BUY, "1", "same"), 0)
     again, fills = ex.submit(market_order("GOOG", Side.BUY, "1", "same"), 0)
-    assert again == first and fills == []
+    assert again == first
+    assert fills == []
     ex.on_bar(bar("GOOG", 0, 100.0), 0)
     assert ex.portfolio.holdings["GOOG"].quantity == 1
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from builders import bar
 
 from freeride.core.errors import InvalidInput
 from freeride.core.orders import Direction, Fill, OrderIntent, Side, Signal, client_order_id
 from freeride.strategies.registry import build_strategy
 from freeride.strategies.sma_cross import SmaCross, SmaCrossParams
+from freeride.testing.builders import bar
 
 
 class Ctx:

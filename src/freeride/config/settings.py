@@ -1,0 +1,277 @@
+"""The one settings tree: environment (``FREERIDE_…``), ``.env`` and code, checked before anything runs.
+
+Every field is documented in docs/configuration.md. ``load_settings()`` is the way in: it reports
+every problem at once, one line each, naming the setting, its variable and the fix.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+from pydantic_settings import SettingsError as _SourceError
+
+from freeride.config.problems import InvalidSettings, SettingProblem, problem, problems_from
+from freeride.config.run import FeedSettings, FrozenConfig, RunSettings, default_feeds, shipped_files
+from freeride.config.schema import ENV_NESTED_DELIMITER, ENV_PREFIX, env_var_for
+from freeride.config.sources import StrictDotEnvSource, StrictEnvSource
+from freeride.config.urls import DATABASE_URL_FIX, check_redis_url, mask_url, normalise_database_url
+
+__all__ = [
+    "KNOWN_PROVIDERS",
+    "PROVIDERS_NEEDING_KEYS",
+    "BusSettings",
+    "FeedSettings",
+    "InvalidSettings",
+    "LogSettings",
+    "ProviderSettings",
+    "RunSettings",
+    "SecretSettings",
+    "SettingProblem",
+    "Settings",
+    "default_feeds",
+    "load_settings",
+    "shipped_files",
+]
+
+KNOWN_PROVIDERS: tuple[str, ...] = ("replay", "simulator", "alphavantage", "finnhub", "massive", "yahoo")
+# Provider → the secret name its API key is stored under (settings field and secret store key).
+PROVIDERS_NEEDING_KEYS: dict[str, str] = {
+    "alphavantage": "alphavantage_api_key",
+    "finnhub": "finnhub_api_key",
+    "massive": "massive_api_key",
+}
+SecretKind = Literal["env", "file", "keyring"]
+
+
+def _split_list(value: Any) -> Any:
+    """Lists from the environment: JSON (``["a","b"]``) or the friendlier ``a,b``."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                return json.loads(text)
+            except json.JSONDecodeError:
+                raise problem("not a valid JSON list", 'write it as a,b or as ["a", "b"]') from None
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return value
+
+
+def _default_order() -> list[SecretKind]:
+    return ["env", "file", "keyring"]
+
+
+class BusSettings(FrozenConfig):
+    """Which bus carries events: in-process (one process) or Redis Streams (several processes)."""
+
+    backend: Literal["memory", "redis"] = "memory"
+    queue_size: int = 10_000
+
+    @field_validator("queue_size")
+    @classmethod
+    def _queue_size(cls, value: int) -> int:
+        if value <= 0:
+            raise problem(
+                f"queue size must be > 0, got {value}", "set the events buffered per consumer, e.g. 10000"
+            )
+        return value
+
+
+class LogSettings(FrozenConfig):
+    """Log verbosity and shape; ``auto`` is pretty on a terminal and JSON lines otherwise."""
+
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    format: Literal["auto", "json", "console"] = "auto"
+
+    @field_validator("level", "format", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+
+class SecretSettings(FrozenConfig):
+    """Where secrets are looked up, in order; the first store that has a secret wins."""
+
+    order: Annotated[list[SecretKind], NoDecode] = Field(default_factory=_default_order)
+    file: Path = Field(default=Path("~/.config/freeride/secrets.json"), validate_default=True)
+    keyring_service: str = "freeride"
+
+    @field_validator("order", mode="before")
+    @classmethod
+    def _order_list(cls, value: Any) -> Any:
+        return _split_list(value)
+
+    @field_validator("order")
+    @classmethod
+    def _order_unique(cls, value: list[SecretKind]) -> list[SecretKind]:
+        repeated = sorted({kind for kind in value if value.count(kind) > 1})
+        if repeated:
+            raise problem(
+                f"{', '.join(repeated)} listed more than once", "name each store once, e.g. env,file,keyring"
+            )
+        return value
+
+    @field_validator("file")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @field_validator("keyring_service")
+    @classmethod
+    def _service(cls, value: str) -> str:
+        if not value.strip():
+            raise problem("keyring service name is empty", "set it to e.g. freeride")
+        return value.strip()
+
+
+class ProviderSettings(FrozenConfig):
+    """Market data providers to use, and their API keys (which may also live in the secret stores)."""
+
+    alphavantage_api_key: SecretStr | None = None
+    finnhub_api_key: SecretStr | None = None
+    massive_api_key: SecretStr | None = None
+    enabled: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["replay"])
+
+    @field_validator("alphavantage_api_key", "finnhub_api_key", "massive_api_key", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        return None if isinstance(text, str) and not text.strip() else value
+
+    @field_validator("enabled", mode="before")
+    @classmethod
+    def _enabled_list(cls, value: Any) -> Any:
+        return _split_list(value)
+
+    @field_validator("enabled")
+    @classmethod
+    def _enabled_known(cls, value: list[str]) -> list[str]:
+        names = [name.strip().lower() for name in value]
+        unknown = [name for name in names if name not in KNOWN_PROVIDERS]
+        if unknown:
+            raise problem(
+                f"unknown provider {', '.join(repr(n) for n in unknown)}",
+                f"use any of {', '.join(KNOWN_PROVIDERS)}",
+            )
+        return list(dict.fromkeys(names))
+
+    def api_key(self, provider: str) -> SecretStr | None:
+        """The key set in settings for ``provider`` (``None`` if none, or if it needs none)."""
+        field = PROVIDERS_NEEDING_KEYS.get(provider)
+        key: SecretStr | None = getattr(self, field) if field is not None else None
+        return key
+
+
+class Settings(BaseSettings):
+    """Everything freeride can be told; read from ``FREERIDE_*`` variables, ``.env`` and code."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=ENV_NESTED_DELIMITER,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="forbid",
+        frozen=True,
+        hide_input_in_errors=True,
+    )
+
+    database_url: str = "sqlite+aiosqlite:///./freeride.db"
+    redis_url: str | None = None
+    bus: BusSettings = Field(default_factory=BusSettings)
+    log: LogSettings = Field(default_factory=LogSettings)
+    secrets: SecretSettings = Field(default_factory=SecretSettings)
+    providers: ProviderSettings = Field(default_factory=ProviderSettings)
+    run: RunSettings = Field(default_factory=RunSettings)
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        try:
+            return normalise_database_url(value)
+        except ValueError as exc:
+            raise problem(str(exc), DATABASE_URL_FIX) from None
+
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def _blank_redis(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return check_redis_url(value)
+        except ValueError as exc:
+            raise problem(str(exc), "use e.g. redis://127.0.0.1:6379/0") from None
+
+    @model_validator(mode="after")
+    def _redis_bus_needs_url(self) -> Settings:
+        if self.bus.backend == "redis" and self.redis_url is None:
+            raise problem(
+                "the redis bus needs redis_url, which is not set",
+                "set FREERIDE_REDIS_URL=redis://127.0.0.1:6379/0 or use FREERIDE_BUS__BACKEND=memory",
+                at="bus.backend",
+            )
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The usual order (code, environment, ``.env``), with unknown ``FREERIDE_`` names refused."""
+        env_file = dotenv_settings.env_file if isinstance(dotenv_settings, DotEnvSettingsSource) else ".env"
+        return (
+            init_settings,
+            StrictEnvSource(settings_cls),
+            StrictDotEnvSource(settings_cls, env_file=env_file),
+        )
+
+    def __repr_args__(self) -> Iterable[tuple[str | None, Any]]:
+        """Reprs show URLs with their passwords masked; secrets are ``SecretStr`` already."""
+        for name, value in super().__repr_args__():
+            yield name, mask_url(value) if isinstance(value, str) else value
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, ``.env`` and ``overrides`` (keyword names as in ``Settings``).
+
+    Raises ``InvalidSettings`` (a ``ConfigError``) listing every problem, one line each:
+    ``<setting> / <FREERIDE_VAR>: <what is wrong> — <how to fix it>``. Pass ``_env_file=None`` to
+    ignore ``.env`` or ``_env_file=path`` to read another file.
+    """
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise InvalidSettings(problems_from(exc, Settings)) from None
+    except _SourceError as exc:
+        raise InvalidSettings([_source_problem(exc)]) from None
+
+
+def _source_problem(exc: _SourceError) -> SettingProblem:
+    """pydantic-settings fails before validation when a nested value is not valid JSON."""
+    message = str(exc)
+    field = message.split('"')[1] if message.count('"') >= 2 else ""
+    cause = f" ({exc.__cause__})" if exc.__cause__ is not None else ""
+    return SettingProblem(
+        field,
+        env_var_for((field,)) + "__…" if field else ENV_PREFIX + "…",
+        f"a value under it is not valid JSON{cause}",
+        'lists and nested settings are JSON, e.g. FREERIDE_RUN__FEEDS=\'[{"symbol": "GOOG", ...}]\'',
+    )

@@ -1,0 +1,1 @@
+"""Alembic scripts for the storage schema; ``freeride.storage.migrate`` runs them."""

@@ -1,0 +1,77 @@
+"""Market data repositories: instruments and bars, shared by every run."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+
+from freeride.core.instruments import Instrument
+from freeride.core.market import Bar
+from freeride.storage import rows, writes
+from freeride.storage.repositories._base import Repository, dialect_insert
+from freeride.storage.tables import bars, instruments
+
+
+class InstrumentRepository(Repository):
+    async def upsert(self, instrument: Instrument) -> None:
+        values = rows.instrument_values(instrument)
+        async with self._engine.begin() as conn:
+            stmt = dialect_insert(conn, instruments).values(**values)
+            updates = {k: stmt.excluded[k] for k in values if k != "symbol"}
+            await conn.execute(stmt.on_conflict_do_update(index_elements=["symbol"], set_=updates))
+
+    async def get(self, symbol: str) -> Instrument | None:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(sa.select(instruments).where(instruments.c.symbol == symbol))).first()
+        return None if row is None else rows.to_instrument(row._mapping)
+
+    async def list_all(self) -> list[Instrument]:
+        async with self._engine.connect() as conn:
+            result = await conn.execute(sa.select(instruments).order_by(instruments.c.symbol))
+            return [rows.to_instrument(r) for r in result.mappings()]
+
+
+class BarRepository(Repository):
+    async def upsert_many(self, items: Sequence[Bar]) -> int:
+        async with self._engine.begin() as conn:
+            return await writes.write_bars(conn, items)
+
+    async def query(
+        self,
+        symbol: str,
+        interval: str,
+        start_ns: int | None = None,
+        end_ns: int | None = None,
+        *,
+        limit: int | None = None,
+    ) -> list[Bar]:
+        stmt = sa.select(bars).where(bars.c.symbol == symbol, bars.c.interval == interval)
+        if start_ns is not None:
+            stmt = stmt.where(bars.c.ts_event >= start_ns)
+        if end_ns is not None:
+            stmt = stmt.where(bars.c.ts_event < end_ns)
+        stmt = stmt.order_by(bars.c.ts_event).limit(limit)
+        async with self._engine.connect() as conn:
+            result = await conn.execute(stmt)
+            return [rows.to_bar(r) for r in result.mappings()]
+
+    async def latest(self, symbol: str, interval: str) -> Bar | None:
+        stmt = (
+            sa.select(bars)
+            .where(bars.c.symbol == symbol, bars.c.interval == interval)
+            .order_by(bars.c.ts_event.desc())
+            .limit(1)
+        )
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(stmt)).first()
+        return None if row is None else rows.to_bar(row._mapping)
+
+    async def count(self, symbol: str | None = None, interval: str | None = None) -> int:
+        stmt = sa.select(sa.func.count()).select_from(bars)
+        if symbol is not None:
+            stmt = stmt.where(bars.c.symbol == symbol)
+        if interval is not None:
+            stmt = stmt.where(bars.c.interval == interval)
+        async with self._engine.connect() as conn:
+            return int((await conn.execute(stmt)).scalar_one())

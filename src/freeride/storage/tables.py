@@ -1,0 +1,176 @@
+"""The schema: one ``MetaData`` that Alembic migrations are generated from and compared against.
+
+Column order in ``bars`` matches the field order of ``core.market.Bar`` on purpose: the batch
+writer turns a bar into a row with ``msgspec.structs.astuple`` (C speed) and nothing else.
+
+Money and quantities are ``ExactDecimal``: ``NUMERIC`` without precision or scale on PostgreSQL
+(exact, and keeps the scale it was given, so ``Decimal("1.10")`` comes back as ``1.10``), and
+``TEXT`` on SQLite, because SQLite's ``NUMERIC`` affinity silently turns ``"0.1"`` into a binary
+float. Bar prices are floats, as in the domain. Timestamps are int nanoseconds since the epoch.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine.interfaces import Dialect
+from sqlalchemy.types import TypeEngine
+
+# One naming convention so migrations name constraints the same on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class ExactDecimal(sa.TypeDecorator[Decimal]):
+    """A ``Decimal`` stored without loss on every backend (see the module docstring for why)."""
+
+    impl = sa.Numeric
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sa.Text())
+        return dialect.type_descriptor(sa.Numeric(asdecimal=True))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+        if value is None or dialect.name != "sqlite":
+            return value
+        return str(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None or isinstance(value, Decimal):
+            return value
+        return Decimal(value)
+
+
+def _ns(name: str, *, nullable: bool = False) -> sa.Column[int]:
+    return sa.Column(name, sa.BigInteger, nullable=nullable)
+
+
+def _run_fk() -> sa.ForeignKey:
+    return sa.ForeignKey("runs.run_id", ondelete="CASCADE")
+
+
+# An auto-incrementing 64-bit key; SQLite only auto-increments a plain INTEGER PRIMARY KEY.
+_BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("run_id", sa.String(), primary_key=True),
+    sa.Column("name", sa.String(), nullable=False),
+    sa.Column("config", sa.JSON, nullable=False),
+    _ns("started_at"),
+    _ns("finished_at", nullable=True),
+    sa.Column("summary", sa.JSON, nullable=True),
+)
+
+instruments = sa.Table(
+    "instruments",
+    metadata,
+    sa.Column("symbol", sa.String(), primary_key=True),
+    sa.Column("asset_class", sa.String(), nullable=False),
+    sa.Column("quote_currency", sa.String(), nullable=False),
+    sa.Column("base_currency", sa.String(), nullable=True),
+    sa.Column("tick_size", ExactDecimal, nullable=False),
+    sa.Column("lot_size", ExactDecimal, nullable=False),
+    sa.Column("price_precision", sa.Integer, nullable=False),
+)
+
+# Market data is shared by every run; the key doubles as the (symbol, interval, time) index.
+# WITHOUT ROWID on SQLite stores rows in that key's order: one b-tree to write instead of two.
+bars = sa.Table(
+    "bars",
+    metadata,
+    sa.Column("symbol", sa.String(), primary_key=True),
+    sa.Column("interval", sa.String(), primary_key=True),
+    sa.Column("open", sa.Float, nullable=False),
+    sa.Column("high", sa.Float, nullable=False),
+    sa.Column("low", sa.Float, nullable=False),
+    sa.Column("close", sa.Float, nullable=False),
+    sa.Column("volume", sa.Float, nullable=False),
+    sa.Column("ts_event", sa.BigInteger, primary_key=True),
+    _ns("ts_init"),
+    sqlite_with_rowid=False,
+)
+
+orders = sa.Table(
+    "orders",
+    metadata,
+    sa.Column("run_id", sa.String(), _run_fk(), primary_key=True),
+    sa.Column("client_order_id", sa.String(), primary_key=True),
+    sa.Column("broker_order_id", sa.String(), nullable=True),
+    sa.Column("strategy", sa.String(), nullable=False),
+    sa.Column("symbol", sa.String(), nullable=False),
+    sa.Column("side", sa.String(), nullable=False),
+    sa.Column("quantity", ExactDecimal, nullable=False),
+    sa.Column("order_type", sa.String(), nullable=False),
+    sa.Column("limit_price", ExactDecimal, nullable=True),
+    sa.Column("stop_price", ExactDecimal, nullable=True),
+    sa.Column("time_in_force", sa.String(), nullable=False),
+    sa.Column("status", sa.String(), nullable=False),
+    sa.Column("filled_quantity", ExactDecimal, nullable=False),
+    sa.Column("avg_fill_price", ExactDecimal, nullable=True),
+    sa.Column("reason", sa.Text, nullable=False),
+    _ns("ts_event"),
+    _ns("ts_init"),
+    sa.Index(None, "run_id", "status"),
+    sa.Index(None, "symbol", "ts_event"),
+)
+
+fills = sa.Table(
+    "fills",
+    metadata,
+    sa.Column("run_id", sa.String(), _run_fk(), primary_key=True),
+    sa.Column("fill_id", sa.String(), primary_key=True),
+    sa.Column("client_order_id", sa.String(), nullable=False),
+    sa.Column("broker_order_id", sa.String(), nullable=True),
+    sa.Column("strategy", sa.String(), nullable=False),
+    sa.Column("symbol", sa.String(), nullable=False),
+    sa.Column("side", sa.String(), nullable=False),
+    sa.Column("quantity", ExactDecimal, nullable=False),
+    sa.Column("price", ExactDecimal, nullable=False),
+    sa.Column("commission", ExactDecimal, nullable=False),
+    _ns("ts_event"),
+    _ns("ts_init"),
+    sa.Index(None, "run_id", "symbol", "ts_event"),
+    sa.Index(None, "symbol", "ts_event"),
+)
+
+positions = sa.Table(
+    "positions",
+    metadata,
+    sa.Column("run_id", sa.String(), _run_fk(), primary_key=True),
+    sa.Column("symbol", sa.String(), primary_key=True),
+    sa.Column("quantity", ExactDecimal, nullable=False),
+    sa.Column("avg_price", ExactDecimal, nullable=False),
+    sa.Column("realized_pnl", ExactDecimal, nullable=False),
+    _ns("ts_event"),
+    _ns("ts_init"),
+)
+
+system_events = sa.Table(
+    "system_events",
+    metadata,
+    sa.Column("id", _BIG_ID, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.String(), _run_fk(), nullable=False),
+    sa.Column("source", sa.String(), nullable=False),
+    sa.Column("kind", sa.String(), nullable=False),
+    sa.Column("level", sa.String(), nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("data", sa.JSON, nullable=False),
+    _ns("ts_event"),
+    _ns("ts_init"),
+    sa.Index(None, "run_id", "ts_event"),
+    sa.Index(None, "run_id", "level", "ts_event"),
+    sa.Index(None, "source", "ts_event"),
+)

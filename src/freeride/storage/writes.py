@@ -1,0 +1,201 @@
+"""Batch writes on an open connection: the fast path shared by the recorder and the repositories.
+
+Each function writes one group of events inside the caller's transaction, so a caller can put
+several groups in one commit. Rows go to the driver as tuples, never through ORM objects:
+
+* bars on SQLite: one ``executemany`` of ``INSERT … ON CONFLICT DO NOTHING`` on the raw driver
+  connection (SQLAlchemy's per-statement work is skipped, the transaction is still its own);
+* bars on PostgreSQL: ``COPY`` (asyncpg's binary ``copy_records_to_table``). When no stored bar
+  can collide with the batch (one index probe per series checks the batch's time span), the rows
+  are copied straight into ``bars``, the fastest way in; otherwise, or when a concurrent writer
+  won the race, they are copied into a temporary staging table and moved with
+  ``INSERT … SELECT … ON CONFLICT DO NOTHING``. Either way a bar stored twice is stored once;
+* orders and positions: upsert, where an older ``ts_event`` never overwrites a newer one;
+* fills: insert, de-duplicated by ``(run_id, fill_id)``; system events: append.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from freeride.core.market import Bar
+from freeride.core.orders import Fill, Order, Position
+from freeride.core.system import SystemEvent
+from freeride.storage import rows as R
+
+_UNIQUE_VIOLATION = "23505"
+_STAGE = "_freeride_bars_stage"
+_SERIES = itemgetter(0, 1)  # (symbol, interval) of a bar row
+_TS = itemgetter(7)  # ts_event of a bar row
+
+
+@cache
+def _insert_sql(table: str, columns: tuple[str, ...], dialect: str, tail: str = "") -> str:
+    if dialect == "sqlite":
+        marks = ", ".join("?" for _ in columns)
+    else:
+        marks = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+    return f"{sql} {tail}" if tail else sql
+
+
+def _upsert_tail(table: str, key: tuple[str, ...], fields: tuple[str, ...]) -> str:
+    updates = ", ".join(f"{f} = excluded.{f}" for f in fields if f not in key)
+    return (
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates} WHERE excluded.ts_event >= {table}.ts_event"
+    )
+
+
+def _to_db(conn: AsyncConnection) -> R.ToDb:
+    return R.decimal_as_text if conn.dialect.name == "sqlite" else R.as_is
+
+
+async def _driver(conn: AsyncConnection) -> Any:
+    """The driver's own connection (aiosqlite or asyncpg), inside the caller's transaction."""
+    raw = await conn.get_raw_connection()
+    return raw.driver_connection
+
+
+# -- bars --------------------------------------------------------------------------------------
+async def write_bars(conn: AsyncConnection, bars: Sequence[Bar]) -> int:
+    """Insert ``bars``, ignoring those already stored; returns how many were new."""
+    if not bars:
+        return 0
+    rows = [R.bar_row(b) for b in bars]
+    if conn.dialect.name == "sqlite":
+        sql = _insert_sql("bars", R.BAR_COLUMNS, "sqlite", "ON CONFLICT DO NOTHING")
+        cursor = await (await _driver(conn)).executemany(sql, rows)
+        return int(cursor.rowcount)
+    return await _copy_bars(conn, rows)
+
+
+async def _copy_bars(conn: AsyncConnection, rows: list[tuple[Any, ...]]) -> int:
+    # Any statement through SQLAlchemy first: it opens the transaction the COPY then joins.
+    if not await _may_collide(conn, rows):
+        try:
+            async with conn.begin_nested():
+                driver = await _driver(conn)
+                await driver.copy_records_to_table("bars", records=rows, columns=R.BAR_COLUMNS)
+            return len(rows)
+        except Exception as exc:  # a concurrent writer stored some of these bars first
+            if _sqlstate(exc) != _UNIQUE_VIOLATION:
+                raise
+    await conn.exec_driver_sql(
+        f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} (LIKE bars INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+    )
+    driver = await _driver(conn)
+    await driver.copy_records_to_table(_STAGE, records=rows, columns=R.BAR_COLUMNS)
+    columns = ", ".join(R.BAR_COLUMNS)
+    result = await conn.exec_driver_sql(
+        f"INSERT INTO bars ({columns}) SELECT {columns} FROM {_STAGE} ON CONFLICT DO NOTHING"
+    )
+    await conn.exec_driver_sql(f"DELETE FROM {_STAGE}")  # a second batch in this transaction starts empty
+    return int(result.rowcount)
+
+
+async def _may_collide(conn: AsyncConnection, rows: list[tuple[Any, ...]]) -> bool:
+    """Whether any stored bar falls in the time span this batch covers for its series."""
+    series = set(map(_SERIES, rows))
+    if len(series) == 1:  # the common case, kept at C speed: one series, one span
+        stamps = list(map(_TS, rows))
+        spans = {series.pop(): (min(stamps), max(stamps))}
+    else:
+        spans = _spans(rows)
+    keys = list(spans)
+    result = await conn.exec_driver_sql(
+        "SELECT EXISTS (SELECT 1 FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) "
+        "AS s(symbol, interval, lo, hi) WHERE EXISTS (SELECT 1 FROM bars b WHERE b.symbol = s.symbol "
+        "AND b.interval = s.interval AND b.ts_event BETWEEN s.lo AND s.hi))",
+        (
+            [k[0] for k in keys],
+            [k[1] for k in keys],
+            [spans[k][0] for k in keys],
+            [spans[k][1] for k in keys],
+        ),
+    )
+    return bool(result.scalar())
+
+
+def _spans(rows: list[tuple[Any, ...]]) -> dict[tuple[str, str], tuple[int, int]]:
+    spans: dict[tuple[str, str], tuple[int, int]] = {}
+    for row in rows:
+        key, ts = (row[0], row[1]), row[7]
+        span = spans.get(key)
+        spans[key] = (ts, ts) if span is None else (min(span[0], ts), max(span[1], ts))
+    return spans
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    for err in (exc, getattr(exc, "orig", None), exc.__cause__):
+        state = getattr(err, "sqlstate", None)
+        if isinstance(state, str):
+            return state
+    return None
+
+
+# -- trading events ----------------------------------------------------------------------------
+async def write_orders(conn: AsyncConnection, run_id: str, orders: Sequence[Order]) -> int:
+    """Upsert each order's latest state; returns how many distinct orders were written."""
+    latest = R.latest_per_key(orders, lambda o: o.client_order_id, lambda o: o.ts_event)
+    key = ("run_id", "client_order_id")
+    return await _upsert(
+        conn, "orders", key, R.ORDER_FIELDS, R.run_rows(run_id, latest, R.ORDER_FIELDS, _to_db(conn))
+    )
+
+
+async def write_positions(conn: AsyncConnection, run_id: str, positions: Sequence[Position]) -> int:
+    """Upsert the latest position per symbol; returns how many symbols were written."""
+    latest = R.latest_per_key(positions, lambda p: p.symbol, lambda p: p.ts_event)
+    rows = R.run_rows(run_id, latest, R.POSITION_FIELDS, _to_db(conn))
+    return await _upsert(conn, "positions", ("run_id", "symbol"), R.POSITION_FIELDS, rows)
+
+
+async def _upsert(
+    conn: AsyncConnection,
+    table: str,
+    key: tuple[str, ...],
+    fields: tuple[str, ...],
+    rows: list[tuple[Any, ...]],
+) -> int:
+    if rows:
+        columns = ("run_id", *fields)
+        tail = _upsert_tail(table, key, columns)
+        await conn.exec_driver_sql(_insert_sql(table, columns, conn.dialect.name, tail), rows)
+    return len(rows)
+
+
+async def write_fills(conn: AsyncConnection, run_id: str, fills: Sequence[Fill]) -> int:
+    """Insert fills; a ``fill_id`` already stored for the run is skipped. Returns rows handed over."""
+    if not fills:
+        return 0
+    rows = R.run_rows(run_id, fills, R.FILL_FIELDS, _to_db(conn))
+    sql = _insert_sql(
+        "fills", ("run_id", *R.FILL_FIELDS), conn.dialect.name, "ON CONFLICT (run_id, fill_id) DO NOTHING"
+    )
+    await conn.exec_driver_sql(sql, rows)
+    return len(rows)
+
+
+async def write_system_events(conn: AsyncConnection, run_id: str, events: Sequence[SystemEvent]) -> int:
+    """Append system events; returns how many."""
+    if not events:
+        return 0
+    sql = _insert_sql("system_events", ("run_id", *R.EVENT_FIELDS), conn.dialect.name)
+    await conn.exec_driver_sql(sql, R.event_rows(run_id, events))
+    return len(events)
+
+
+async def ensure_run(conn: AsyncConnection, run_id: str, started_at: int) -> None:
+    """Create a bare run record unless one exists, so events of the run have a run to belong to."""
+    sql = _insert_sql(
+        "runs",
+        ("run_id", "name", "config", "started_at"),
+        conn.dialect.name,
+        "ON CONFLICT (run_id) DO NOTHING",
+    )
+    await conn.exec_driver_sql(sql, (run_id, run_id, "{}", started_at))

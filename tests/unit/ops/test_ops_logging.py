@@ -1,0 +1,140 @@
+"""Logging: JSON off a terminal, pretty on one, UTC ISO timestamps, and no secret ever written."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import structlog
+from pydantic import SecretStr
+
+from freeride.ops.logging import REDACTED, configure_logging, get_logger
+
+SECRET = "hunter2-very-secret"
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+    root.setLevel(level)
+    structlog.reset_defaults()
+
+
+def lines(stream: io.StringIO) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+
+def test_json_lines_when_not_a_terminal() -> None:
+    out = io.StringIO()
+    configure_logging("info", "auto", stream=out)
+    get_logger("freeride.test").info("started", n=1)
+    (record,) = lines(out)
+    assert record["event"] == "started"
+    assert record["n"] == 1
+    assert record["level"] == "info"
+    assert record["logger"] == "freeride.test"
+    assert record["timestamp"].endswith("Z")
+    assert "T" in record["timestamp"]
+
+
+def test_pretty_on_a_terminal() -> None:
+    out = Terminal()
+    configure_logging("info", "auto", stream=out)
+    get_logger("t").info("started", n=1)
+    text = out.getvalue()
+    assert "started" in text
+    assert "\x1b[" in text
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(text)
+
+
+def test_format_can_be_forced() -> None:
+    terminal = Terminal()
+    configure_logging("info", "json", stream=terminal)
+    get_logger("t").info("x")
+    assert lines(terminal)[0]["event"] == "x"
+    plain = io.StringIO()
+    configure_logging("info", "console", stream=plain)
+    get_logger("t").info("x")
+    assert not plain.getvalue().startswith("{")
+
+
+def test_level_filters() -> None:
+    out = io.StringIO()
+    configure_logging("warning", "json", stream=out)
+    log = get_logger("t")
+    log.info("hidden")
+    log.warning("shown")
+    logging.getLogger("lib").info("hidden too")
+    assert [r["event"] for r in lines(out)] == ["shown"]
+
+
+def test_reconfiguring_does_not_duplicate_lines() -> None:
+    out = io.StringIO()
+    configure_logging("info", "json", stream=out)
+    configure_logging("info", "json", stream=out)
+    get_logger("t").info("once")
+    assert len(lines(out)) == 1
+
+
+@pytest.mark.parametrize("format", ["json", "console"])
+def test_secrets_never_reach_the_output(format: str) -> None:
+    out = io.StringIO()
+    configure_logging("debug", format, stream=out)  # type: ignore[arg-type]
+    log = get_logger("t")
+    log.info(
+        f"connecting to postgresql://user:{SECRET}@db:5432/x",
+        key=SecretStr(SECRET),
+        password=SECRET,
+        db_password=SECRET,
+        client_secret=SECRET,
+        access_token=SECRET,
+        api_key=SECRET,
+        apikey=SECRET,
+        Authorization=f"Bearer {SECRET}",
+        url=f"redis://:{SECRET}@cache:6379/0",
+        nested={"finnhub_api_key": SECRET, "urls": [f"https://u:{SECRET}@h/"], "cfg": {"token": SECRET}},
+        pair=(SecretStr(SECRET), "fine"),
+    )
+    logging.getLogger("sqlalchemy").warning("engine %s", f"postgresql://u:{SECRET}@h/db")
+    try:
+        raise ConnectionError(f"cannot reach postgresql://u:{SECRET}@h/db")
+    except ConnectionError:
+        log.exception("failed", token=SECRET)
+    text = out.getvalue()
+    assert text.count("\n") >= 3
+    assert SECRET not in text
+    assert REDACTED in text
+    assert "***@" in text
+
+
+def test_other_root_handlers_receive_redacted_events(caplog: pytest.LogCaptureFixture) -> None:
+    configure_logging("info", "json", stream=io.StringIO())
+    with caplog.at_level(logging.INFO):
+        get_logger("t").info("x", password=SECRET, url=f"redis://:{SECRET}@h")
+    assert SECRET not in caplog.text
+
+
+def test_redaction_keeps_what_is_not_secret() -> None:
+    out = io.StringIO()
+    configure_logging("info", "json", stream=out)
+    get_logger("t").info("ok", symbol="GOOG", api_key=None, url="https://example.com/x", count=3)
+    (record,) = lines(out)
+    assert record["symbol"] == "GOOG"
+    assert record["api_key"] is None
+    assert record["url"] == "https://example.com/x"
+    assert record["count"] == 3
