@@ -38,19 +38,11 @@ from freeride.execution.strategy_host import StrategyHost
 from freeride.ports.bus import Overflow
 from freeride.storage.engine import create_engine
 from freeride.storage.migrate import upgrade
-from freeride.storage.recorder import Recorder
+from freeride.storage.recorder import RECORDED_TOPICS, Recorder
 from freeride.storage.repositories import InstrumentRepository, RunRepository
 from freeride.strategies.registry import build_strategy
 
 log = structlog.get_logger(__name__)
-
-RECORDED = [
-    topics.ALL_BARS,
-    topics.ALL_ORDER_UPDATES,
-    topics.ALL_FILLS,
-    topics.ALL_POSITIONS,
-    topics.ALL_SYSTEM,
-]
 
 
 class RunProgress(Protocol):
@@ -104,7 +96,10 @@ async def run_embedded(settings: Settings, clock: Clock, progress: RunProgress |
         recorder = Recorder(
             engine,
             bus.subscribe_queue(
-                RECORDED, name="recorder", maxsize=settings.bus.queue_size, overflow=Overflow.PAUSE_SOURCE
+                RECORDED_TOPICS,
+                name="recorder",
+                maxsize=settings.bus.queue_size,
+                overflow=Overflow.PAUSE_SOURCE,
             ),
             run_id,
             clock=clock,

@@ -63,6 +63,30 @@ def system(level: Level, source: str) -> str:
     return f"system.{level.value}.{_key(source)}"
 
 
+def alert_fired(symbol: str) -> str:
+    return f"alert.fired.{_key(symbol)}"
+
+
+def webhook_inbound(source: str) -> str:
+    return f"webhook.inbound.{_key(source)}"
+
+
+def news(symbol: str) -> str:
+    return f"research.news.{_key(symbol)}"
+
+
+def sentiment(symbol: str) -> str:
+    return f"research.sentiment.{_key(symbol)}"
+
+
+def trade_plan(symbol: str) -> str:
+    return f"research.plan.{_key(symbol)}"
+
+
+def backtest_progress(run_id: str) -> str:
+    return f"backtest.progress.{_key(run_id)}"
+
+
 ALL_BARS = "data.bar.>"
 ALL_QUOTES = "data.quote.>"
 ALL_TRADES = "data.trade.>"
@@ -73,6 +97,11 @@ ALL_FILLS = "order.fill.>"
 ALL_POSITIONS = "portfolio.position.>"
 ALL_ACCOUNTS = "portfolio.account.>"
 ALL_SYSTEM = "system.>"
+ALL_ALERTS = "alert.fired.>"
+ALL_WEBHOOKS = "webhook.inbound.>"
+ALL_NEWS = "research.news.>"
+ALL_RESEARCH = "research.>"
+ALL_BACKTEST_PROGRESS = "backtest.progress.>"
 EVERYTHING = ">"
 
 
