@@ -5,15 +5,17 @@ Each backend gets a fresh database (SQLite: a temp file; PostgreSQL: a throw-awa
 same bars, through the same SQLAlchemy async engine:
 
 * recorder batches: ``Recorder.write_bars`` over ``--rows`` bars in chunks of ``--batch-size``
-  (the recorder's default batch), one transaction each, insert-or-ignore on the bar key;
+  (by default the recorder's own default batch), one transaction each, insert-or-ignore on the
+  bar key;
 * the same bars again: every one a duplicate, so nothing may be added (idempotency, and its cost);
 * end to end: the bars published on an ``InMemoryBus`` to a lossless queue drained by a running
   ``Recorder``;
 * one commit per row: an ``INSERT … ON CONFLICT DO NOTHING`` in its own transaction per bar, on
   fewer rows (it is slow), reported as rows/s;
 * the raw driver alone (sqlite3 ``executemany`` / asyncpg ``COPY``) into an identical table with
-  the same unique key, the floor under everything above; on PostgreSQL also ``COPY`` into the
-  same table without the key, which shows what maintaining the unique index costs the server.
+  the same (series id, time) key, the floor under everything above; on PostgreSQL also ``COPY``
+  into the same table without the key, which shows what maintaining the unique index costs the
+  server, and with a foreign key to a series table, which shows why ``bars`` has none.
 
 The last line printed is one JSON object with the headline figures and ``peak_mib`` (the peak
 resident memory of this process). Run: ``.venv/bin/python benchmarks/storage.py``.
@@ -44,9 +46,10 @@ from freeride.bus.memory import InMemoryBus
 from freeride.bus.queues import EventQueue, Overflow
 from freeride.core.clock import LiveClock
 from freeride.core.market import Bar
+from freeride.storage import rows, series
 from freeride.storage.engine import create_engine
 from freeride.storage.migrate import upgrade_engine
-from freeride.storage.recorder import RECORDED_TOPICS, Recorder
+from freeride.storage.recorder import DEFAULT_BATCH_SIZE, RECORDED_TOPICS, Recorder
 from freeride.storage.repositories import BarRepository
 from freeride.storage.tables import bars as bars_table
 
@@ -150,52 +153,71 @@ async def end_to_end(engine: AsyncEngine, args: argparse.Namespace) -> None:
 
 
 async def one_by_one(engine: AsyncEngine, bars: list[Bar]) -> None:
+    """What a user without a batch writer does: one ``INSERT … ON CONFLICT DO NOTHING`` and commit per bar."""
     insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
     stmt = insert(bars_table).on_conflict_do_nothing()
+    async with engine.begin() as conn:  # the series id, looked up once like any caller would
+        ids = await series.resolve(conn, {(b.symbol, b.interval) for b in bars})
     for bar in bars:
         async with engine.begin() as conn:
-            await conn.execute(stmt, [{f: getattr(bar, f) for f in Bar.__struct_fields__}])
+            await conn.execute(stmt, [dict(zip(rows.BAR_COLUMNS, *rows.bar_rows([bar], ids), strict=True))])
 
 
+# The same shape and key as ``bars`` (series id and time), on the driver alone.
 _REF_TABLE = (
-    "CREATE TABLE ref_bars (symbol TEXT NOT NULL, interval TEXT NOT NULL, open {f}, high {f}, low {f}, "
-    "close {f}, volume {f}, ts_event BIGINT NOT NULL, ts_init BIGINT, "
-    "PRIMARY KEY (symbol, interval, ts_event))"
+    "CREATE TABLE {name} (series_id INTEGER NOT NULL{fk}, ts_event BIGINT NOT NULL, open {f} NOT NULL, "
+    "high {f} NOT NULL, low {f} NOT NULL, close {f} NOT NULL, volume {f} NOT NULL, "
+    "ts_init BIGINT NOT NULL{key})"
 )
+_REF_KEY = ", PRIMARY KEY (series_id, ts_event)"
+
+
+def raw_rows(args: argparse.Namespace) -> list[tuple[Any, ...]]:
+    return list(rows.bar_rows(make_bars(args.rows, "RAW"), {("RAW", "1m"): 1}))
 
 
 def raw_sqlite(path: Path, args: argparse.Namespace) -> float:
-    rows = [tuple(getattr(b, f) for f in Bar.__struct_fields__) for b in make_bars(args.rows, "RAW")]
+    records = raw_rows(args)
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute(_REF_TABLE.format(f="REAL") + " WITHOUT ROWID")
+    conn.execute(_REF_TABLE.format(name="ref_bars", fk="", f="REAL", key=_REF_KEY) + " WITHOUT ROWID")
+    sql = f"INSERT OR IGNORE INTO ref_bars ({', '.join(rows.BAR_COLUMNS)}) VALUES (?,?,?,?,?,?,?,?)"
     start = time.perf_counter()
-    for i in range(0, len(rows), args.batch_size):
-        conn.executemany(
-            "INSERT OR IGNORE INTO ref_bars VALUES (?,?,?,?,?,?,?,?,?)", rows[i : i + args.batch_size]
-        )
+    for i in range(0, len(records), args.batch_size):
+        conn.executemany(sql, records[i : i + args.batch_size])
         conn.commit()
     seconds = time.perf_counter() - start
     conn.close()
     return seconds
 
 
-async def raw_postgres(schema: str, args: argparse.Namespace, *, keyed: bool) -> float:
+async def raw_postgres(schema: str, args: argparse.Namespace, *, keyed: bool, fk: bool = False) -> float:
+    """``COPY`` alone, ``synchronous_commit = off`` as the recorder has it, into a fresh table."""
     import asyncpg
 
-    rows = [tuple(getattr(b, f) for f in Bar.__struct_fields__) for b in make_bars(args.rows, "RAW")]
-    table = "ref_bars" if keyed else "ref_heap"
-    ddl = _REF_TABLE.format(f="DOUBLE PRECISION")
-    if not keyed:
-        ddl = ddl.replace("ref_bars", "ref_heap").replace(", PRIMARY KEY (symbol, interval, ts_event)", "")
+    records = raw_rows(args)
+    table = f"ref_{'keyed' if keyed else 'heap'}{'_fk' if fk else ''}"
     conn = await asyncpg.connect(PG_DSN, server_settings={"search_path": schema})
     try:
+        if fk:
+            await conn.execute(
+                "CREATE TABLE ref_series (id INTEGER PRIMARY KEY); INSERT INTO ref_series VALUES (1)"
+            )
+        ddl = _REF_TABLE.format(
+            name=table,
+            fk=" REFERENCES ref_series (id)" if fk else "",
+            f="DOUBLE PRECISION",
+            key=_REF_KEY if keyed else "",
+        )
         await conn.execute(ddl)
         start = time.perf_counter()
-        for i in range(0, len(rows), args.batch_size):
+        for i in range(0, len(records), args.batch_size):
             async with conn.transaction():
-                await conn.copy_records_to_table(table, records=rows[i : i + args.batch_size])
+                await conn.execute("SET LOCAL synchronous_commit = off")
+                await conn.copy_records_to_table(
+                    table, records=records[i : i + args.batch_size], columns=rows.BAR_COLUMNS
+                )
         return time.perf_counter() - start
     finally:
         await conn.close()
@@ -236,6 +258,8 @@ async def bench_postgres(args: argparse.Namespace) -> Result:
         result.rows["raw asyncpg COPY, same key (reference)"] = (args.rows, keyed)
         heap = await raw_postgres(schema, args, keyed=False)
         result.rows["raw asyncpg COPY, no unique key (reference)"] = (args.rows, heap)
+        with_fk = await raw_postgres(schema, args, keyed=True, fk=True)
+        result.rows["raw asyncpg COPY, same key + foreign key (reference)"] = (args.rows, with_fk)
     finally:
         await engine.dispose()
         await admin.execute(f"DROP SCHEMA {schema} CASCADE")
@@ -280,7 +304,7 @@ def _round(rate: float | None) -> int | None:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--batch-size", type=int, default=5_000)
+    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
     parser.add_argument("--per-row-sqlite", type=int, default=5_000)
     parser.add_argument("--per-row-pg", type=int, default=5_000)
     args = parser.parse_args()

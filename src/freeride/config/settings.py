@@ -75,7 +75,7 @@ class BusSettings(FrozenConfig):
     """Which bus carries events: in-process (one process) or Redis Streams (several processes)."""
 
     backend: Literal["memory", "redis"] = "memory"
-    queue_size: int = 10_000
+    queue_size: int = 50_000
 
     @field_validator("queue_size")
     @classmethod

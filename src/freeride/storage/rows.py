@@ -1,14 +1,15 @@
 """Domain ↔ row conversion, the only place that knows both shapes.
 
-Rows are plain tuples in a table's column order (what drivers take fastest); rows read back come
+Rows are plain tuples, one value per named column (what drivers take fastest); rows read back come
 from SQLAlchemy Core, whose column types already turned ``NUMERIC``/``TEXT`` into ``Decimal`` and
 JSON into dicts. Nothing here touches a connection.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any, TypeVar
 
 import msgspec
@@ -19,6 +20,7 @@ from freeride.core.orders import Fill, Order, Position
 from freeride.core.system import SystemEvent
 from freeride.ports.repositories import RunInfo
 from freeride.storage import tables
+from freeride.storage.series import SeriesKey
 
 T = TypeVar("T")
 S = TypeVar("S", bound=msgspec.Struct)
@@ -30,17 +32,60 @@ def _fields(table_name: str, skip: tuple[str, ...] = ()) -> tuple[str, ...]:
     return tuple(c.name for c in tables.metadata.tables[table_name].columns if c.name not in skip)
 
 
-BAR_COLUMNS = _fields("bars")
 ORDER_FIELDS = _fields("orders", skip=("run_id",))
 FILL_FIELDS = _fields("fills", skip=("run_id",))
 POSITION_FIELDS = _fields("positions", skip=("run_id",))
 EVENT_FIELDS = ("source", "kind", "level", "message", "data", "ts_event", "ts_init")
 
-# The bar fast path relies on this: a Bar *is* its row, field for field.
-if Bar.__struct_fields__ != BAR_COLUMNS:
-    raise RuntimeError(f"bars columns {BAR_COLUMNS} must match Bar fields {Bar.__struct_fields__}")
+# A bar row is its series id followed by these Bar fields, stored as they are; the symbol and
+# interval live once in ``series``.
+BAR_VALUES = ("open", "high", "low", "close", "volume", "ts_event", "ts_init")
+BAR_COLUMNS = ("series_id", *BAR_VALUES)
+if set(BAR_COLUMNS) != set(_fields("bars")) or not set(BAR_VALUES) < set(Bar.__struct_fields__):
+    raise RuntimeError(f"bars columns {_fields('bars')} must be series_id and the Bar fields {BAR_VALUES}")
 
-bar_row: Callable[[Bar], tuple[Any, ...]] = msgspec.structs.astuple
+_SERIES_KEY = attrgetter("symbol", "interval")
+_TS = attrgetter("ts_event")
+
+
+def bar_series(bars: Sequence[Bar]) -> list[SeriesKey]:
+    """The series ``bars`` belong to, each once."""
+    first = bars[0]
+    symbol, interval = first.symbol, first.interval
+    if all(b.symbol == symbol and b.interval == interval for b in bars):  # the common case, kept fast
+        return [(symbol, interval)]
+    return list(dict.fromkeys(map(_SERIES_KEY, bars)))
+
+
+def bar_spans(bars: Sequence[Bar], keys: Sequence[SeriesKey]) -> dict[SeriesKey, tuple[int, int]]:
+    """Each of the series ``keys`` of ``bars`` with the (earliest, latest) ``ts_event`` it has in them."""
+    if len(keys) == 1:
+        stamps = list(map(_TS, bars))
+        return {keys[0]: (min(stamps), max(stamps))}
+    spans: dict[SeriesKey, tuple[int, int]] = {}
+    for b in bars:
+        key, ts = _SERIES_KEY(b), b.ts_event
+        span = spans.get(key)
+        spans[key] = (ts, ts) if span is None else (min(span[0], ts), max(span[1], ts))
+    return spans
+
+
+def bar_rows(bars: Sequence[Bar], ids: Mapping[SeriesKey, int]) -> Iterator[tuple[Any, ...]]:
+    """One ``BAR_COLUMNS`` tuple per bar, made as the driver takes it; ``ids`` covers every series.
+
+    A generator, not a list: each row is freed as soon as the driver has encoded it, so a batch
+    never holds tens of thousands of fresh tuples at once. Held together they push Python's
+    cyclic collector into a full pass over the whole heap (measured: ~70 ms on a 20,000-bar
+    batch, longer than the batch's ``COPY``). Each tuple is written out field by field, which is
+    as fast as ``msgspec.structs.astuple`` and leaves out the symbol and interval.
+    """
+    if len(ids) == 1:
+        [sid] = ids.values()
+        return ((sid, b.open, b.high, b.low, b.close, b.volume, b.ts_event, b.ts_init) for b in bars)
+    return (
+        (ids[b.symbol, b.interval], b.open, b.high, b.low, b.close, b.volume, b.ts_event, b.ts_init)
+        for b in bars
+    )
 
 
 def decimal_as_text(value: Any) -> Any:
@@ -86,8 +131,9 @@ def _convert(row: Mapping[Any, Any], kind: type[S]) -> S:
     return msgspec.convert({f: row[f] for f in kind.__struct_fields__}, kind, strict=False)
 
 
-def to_bar(row: Mapping[Any, Any]) -> Bar:
-    return Bar(**{f: row[f] for f in BAR_COLUMNS})
+def to_bar(row: Mapping[Any, Any], symbol: str, interval: str) -> Bar:
+    """The bar from its ``BAR_VALUES`` columns and the series they were read for."""
+    return Bar(symbol=symbol, interval=interval, **{f: row[f] for f in BAR_VALUES})
 
 
 def to_order(row: Mapping[Any, Any]) -> Order:

@@ -3,13 +3,16 @@
 Each function writes one group of events inside the caller's transaction, so a caller can put
 several groups in one commit. Rows go to the driver as tuples, never through ORM objects:
 
+* bars are stored under their series id (``storage.series``: resolved once per new series, not
+  per row, and checked in the writing transaction), so a row is the id and the bar's numbers;
 * bars on SQLite: one ``executemany`` of ``INSERT … ON CONFLICT DO NOTHING`` on the raw driver
   connection (SQLAlchemy's per-statement work is skipped, the transaction is still its own);
 * bars on PostgreSQL: ``COPY`` (asyncpg's binary ``copy_records_to_table``). When no stored bar
-  can collide with the batch (one index probe per series checks the batch's time span), the rows
-  are copied straight into ``bars``, the fastest way in; otherwise, or when a concurrent writer
-  won the race, they are copied into a temporary staging table and moved with
-  ``INSERT … SELECT … ON CONFLICT DO NOTHING``. Either way a bar stored twice is stored once;
+  can collide with the batch (one index probe per series checks the batch's time span, in the
+  same round trip that checks the series ids), the rows are copied straight into ``bars``, the
+  fastest way in; otherwise, or when a concurrent writer won the race, they are copied into a
+  temporary staging table and moved with ``INSERT … SELECT … ON CONFLICT DO NOTHING``. Either
+  way a bar stored twice is stored once;
 * orders and positions: upsert, where an older ``ts_event`` never overwrites a newer one;
 * fills: insert, de-duplicated by ``(run_id, fill_id)``; system events: append.
 """
@@ -18,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -27,11 +29,21 @@ from freeride.core.market import Bar
 from freeride.core.orders import Fill, Order, Position
 from freeride.core.system import SystemEvent
 from freeride.storage import rows as R
+from freeride.storage import series
+from freeride.storage.series import SeriesKey
 
 _UNIQUE_VIOLATION = "23505"
 _STAGE = "_freeride_bars_stage"
-_SERIES = itemgetter(0, 1)  # (symbol, interval) of a bar row
-_TS = itemgetter(7)  # ts_event of a bar row
+_BEFORE_COPY = "_freeride_before_copy"
+# Per series in a batch: its id as read back, and whether a stored bar falls in the batch's span.
+# The integers travel as text[]: asyncpg has no built-in codec for int[] or bigint[] and looks
+# those types up on each new connection (~10 ms, charged to its first batch); text[] it knows.
+_PROBE = (
+    "SELECT s.symbol, s.interval, s.id, EXISTS (SELECT 1 FROM bars b WHERE b.series_id = s.id "
+    "AND b.ts_event BETWEEN x.lo::bigint AND x.hi::bigint) AS collides "
+    "FROM unnest($1::text[], $2::text[], $3::text[]) AS x(id, lo, hi) JOIN series s ON s.id = x.id::int"
+)
+_Spans = dict[SeriesKey, tuple[int, int]]  # (symbol, interval) -> (earliest, latest) ts_event in a batch
 
 
 @cache
@@ -66,30 +78,37 @@ async def write_bars(conn: AsyncConnection, bars: Sequence[Bar]) -> int:
     """Insert ``bars``, ignoring those already stored; returns how many were new."""
     if not bars:
         return 0
-    rows = [R.bar_row(b) for b in bars]
+    keys = R.bar_series(bars)
     if conn.dialect.name == "sqlite":
+        ids = await series.checked(conn, keys)
         sql = _insert_sql("bars", R.BAR_COLUMNS, "sqlite", "ON CONFLICT DO NOTHING")
-        cursor = await (await _driver(conn)).executemany(sql, rows)
+        cursor = await (await _driver(conn)).executemany(sql, R.bar_rows(bars, ids))
         return int(cursor.rowcount)
-    return await _copy_bars(conn, rows)
+    return await _copy_bars(conn, bars, R.bar_spans(bars, keys))
 
 
-async def _copy_bars(conn: AsyncConnection, rows: list[tuple[Any, ...]]) -> int:
-    # Any statement through SQLAlchemy first: it opens the transaction the COPY then joins.
-    if not await _may_collide(conn, rows):
+async def _copy_bars(conn: AsyncConnection, bars: Sequence[Bar], spans: _Spans) -> int:
+    # Any statement through SQLAlchemy first (the probe): it opens the transaction the COPY joins.
+    ids, may_collide = await _probe(conn, spans)
+    driver = await _driver(conn)
+    if not may_collide:
+        # The savepoint goes straight to the driver: SQLAlchemy's ``begin_nested`` adds about a
+        # third of a millisecond of its own per batch. Released at once, so many batches in one
+        # transaction never pile up subtransactions.
+        await driver.execute(f"SAVEPOINT {_BEFORE_COPY}")
         try:
-            async with conn.begin_nested():
-                driver = await _driver(conn)
-                await driver.copy_records_to_table("bars", records=rows, columns=R.BAR_COLUMNS)
-            return len(rows)
+            await driver.copy_records_to_table("bars", records=R.bar_rows(bars, ids), columns=R.BAR_COLUMNS)
         except Exception as exc:  # a concurrent writer stored some of these bars first
             if _sqlstate(exc) != _UNIQUE_VIOLATION:
                 raise
+            await driver.execute(f"ROLLBACK TO SAVEPOINT {_BEFORE_COPY}; RELEASE SAVEPOINT {_BEFORE_COPY}")
+        else:
+            await driver.execute(f"RELEASE SAVEPOINT {_BEFORE_COPY}")
+            return len(bars)
     await conn.exec_driver_sql(
         f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} (LIKE bars INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
     )
-    driver = await _driver(conn)
-    await driver.copy_records_to_table(_STAGE, records=rows, columns=R.BAR_COLUMNS)
+    await driver.copy_records_to_table(_STAGE, records=R.bar_rows(bars, ids), columns=R.BAR_COLUMNS)
     columns = ", ".join(R.BAR_COLUMNS)
     result = await conn.exec_driver_sql(
         f"INSERT INTO bars ({columns}) SELECT {columns} FROM {_STAGE} ON CONFLICT DO NOTHING"
@@ -98,36 +117,39 @@ async def _copy_bars(conn: AsyncConnection, rows: list[tuple[Any, ...]]) -> int:
     return int(result.rowcount)
 
 
-async def _may_collide(conn: AsyncConnection, rows: list[tuple[Any, ...]]) -> bool:
-    """Whether any stored bar falls in the time span this batch covers for its series."""
-    series = set(map(_SERIES, rows))
-    if len(series) == 1:  # the common case, kept at C speed: one series, one span
-        stamps = list(map(_TS, rows))
-        spans = {series.pop(): (min(stamps), max(stamps))}
-    else:
-        spans = _spans(rows)
-    keys = list(spans)
-    result = await conn.exec_driver_sql(
-        "SELECT EXISTS (SELECT 1 FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) "
-        "AS s(symbol, interval, lo, hi) WHERE EXISTS (SELECT 1 FROM bars b WHERE b.symbol = s.symbol "
-        "AND b.interval = s.interval AND b.ts_event BETWEEN s.lo AND s.hi))",
-        (
-            [k[0] for k in keys],
-            [k[1] for k in keys],
-            [spans[k][0] for k in keys],
-            [spans[k][1] for k in keys],
-        ),
-    )
-    return bool(result.scalar())
+async def _probe(conn: AsyncConnection, spans: _Spans) -> tuple[dict[SeriesKey, int], bool]:
+    """The batch's series ids, checked, and whether a stored bar falls in the batch's span of one.
 
-
-def _spans(rows: list[tuple[Any, ...]]) -> dict[tuple[str, str], tuple[int, int]]:
-    spans: dict[tuple[str, str], tuple[int, int]] = {}
-    for row in rows:
-        key, ts = (row[0], row[1]), row[7]
-        span = spans.get(key)
-        spans[key] = (ts, ts) if span is None else (min(span[0], ts), max(span[1], ts))
-    return spans
+    One round trip does both: each id is read back from ``series`` (a cached id that no longer
+    names its series is forgotten and resolved again), and one index probe per series looks for
+    a stored bar between the batch's earliest and latest time for it.
+    """
+    known = series.cache(conn)
+    ids = {k: known[k] for k in spans if k in known}
+    unknown = [k for k in spans if k not in ids]
+    for _ in range(2):  # the second round resolves only what the first found stale, from the database
+        if unknown:
+            ids.update(await series.resolve(conn, unknown))
+        keys = list(ids)
+        result = await conn.exec_driver_sql(
+            _PROBE,
+            (
+                [str(ids[k]) for k in keys],
+                [str(spans[k][0]) for k in keys],
+                [str(spans[k][1]) for k in keys],
+            ),
+        )
+        stored: dict[SeriesKey, int] = {}
+        may_collide = False
+        for row in result:
+            stored[row.symbol, row.interval] = row.id
+            may_collide = may_collide or row.collides
+        stale = [k for k in keys if stored.get(k) != ids[k]]
+        if not stale:
+            return ids, may_collide
+        series.forget(conn, stale)
+        unknown = stale
+    raise RuntimeError(f"series ids for {stale} changed while being resolved")
 
 
 def _sqlstate(exc: BaseException) -> str | None:

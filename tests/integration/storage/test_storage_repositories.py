@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +16,7 @@ from freeride.core.instruments import forex, stock
 from freeride.core.orders import OrderStatus
 from freeride.core.system import Level
 from freeride.ports import repositories as ports
-from freeride.storage import writes
+from freeride.storage import series, writes
 from freeride.storage.repositories import BarRepository, Repositories
 
 # Values a float cannot hold, with trailing zeros that must survive too.
@@ -255,17 +256,69 @@ async def test_decimals_round_trip_exactly(repos: Repositories, run_id: str) -> 
         assert (str(f.quantity), str(f.price), str(f.commission)) == (str(value),) * 3
 
 
+async def test_bars_of_several_intervals_are_separate_series(repos: Repositories) -> None:
+    await repos.bars.upsert_many([*bars(4), *bars(2, interval="1h"), *bars(3, symbol="MSFT", interval="1h")])
+    assert await repos.bars.query("GOOG", "1h") == bars(2, interval="1h")
+    assert await repos.bars.latest("MSFT", "1h") == bar(2, symbol="MSFT", interval="1h")
+    assert await repos.bars.count("GOOG") == 6
+    assert await repos.bars.count(interval="1h") == 5
+
+
+async def test_a_new_series_costs_one_lookup_not_one_per_batch(engine: AsyncEngine) -> None:
+    repo = BarRepository(engine)
+    inserts: list[str] = []
+
+    def spy(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.startswith("INSERT INTO series"):
+            inserts.append(statement)
+
+    sa.event.listen(engine.sync_engine, "before_cursor_execute", spy)
+    try:
+        for start in range(0, 50, 10):
+            await repo.upsert_many(bars(10, start=start))
+        await repo.upsert_many([bar(60), bar(60, symbol="MSFT"), bar(60, interval="1h")])
+    finally:
+        sa.event.remove(engine.sync_engine, "before_cursor_execute", spy)
+    assert len(inserts) == 2  # GOOG/1m once, then MSFT/1m and GOOG/1h together
+    assert await repo.count() == 53
+
+
+async def test_a_series_id_from_a_rolled_back_write_is_not_trusted(engine: AsyncEngine) -> None:
+    """The engine remembers the id a rolled-back write created; the next write must notice it is gone."""
+    repo = BarRepository(engine)
+    async with engine.connect() as conn:
+        await conn.begin()
+        await writes.write_bars(conn, bars(3, symbol="GONE"))
+        await conn.rollback()
+    await repo.upsert_many(bars(2, symbol="NEW"))  # SQLite may hand NEW the id GONE had
+    assert await repo.upsert_many(bars(3, symbol="GONE")) == 3
+    assert await repo.query("GONE", "1m") == bars(3, symbol="GONE")
+    assert await repo.query("NEW", "1m") == bars(2, symbol="NEW")
+    assert await repo.count() == 5
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("backend", ["postgres"])  # SQLite has one writer at a time: no race to lose
-async def test_bars_racing_a_concurrent_writer_are_stored_once(engine: AsyncEngine) -> None:
-    """A writer that commits the same bar mid-COPY: the batch falls back to the staging path."""
+@pytest.mark.parametrize("series_stored", [True, False], ids=["bars-race", "series-race-too"])
+async def test_bars_racing_a_concurrent_writer_are_stored_once(
+    engine: AsyncEngine, series_stored: bool
+) -> None:
+    """A writer that commits the same bar mid-write: the batch falls back to the staging path.
+
+    With the series stored beforehand the race is on the bars (the COPY meets the other writer's
+    row); without, the other writer's series is not committed yet either, so the batch first
+    waits on the series row, then sees the bar and stages.
+    """
     repo = BarRepository(engine)
+    if series_stored:
+        async with engine.begin() as conn:
+            await series.resolve(conn, [("GOOG", "1m")])
     async with engine.connect() as other:
         await other.begin()
         await writes.write_bars(other, [bar(5)])  # uncommitted: invisible to the overlap check
         racing = asyncio.create_task(repo.upsert_many(bars(10)))
         async with engine.connect() as probe:
-            for _ in range(2_000):  # until the COPY waits on the other writer's row lock
+            for _ in range(2_000):  # until the write waits on the other writer's row lock
                 waiting = await probe.execute(
                     sa.text("SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'")
                 )

@@ -13,14 +13,43 @@ from freeride.storage import rows
 from freeride.storage.tables import ExactDecimal, bars
 
 
-def test_a_bar_is_its_row() -> None:
-    b = Bar(
-        symbol="GOOG", interval="1m", open=1, high=2, low=0.5, close=1.5, volume=9, ts_event=60, ts_init=61
+def _bar(symbol: str = "GOOG", ts: int = 60) -> Bar:
+    return Bar(
+        symbol=symbol,
+        interval="1m",
+        open=1,
+        high=2,
+        low=0.5,
+        close=1.5,
+        volume=9,
+        ts_event=ts,
+        ts_init=ts + 1,
     )
-    row = rows.bar_row(b)
-    assert row == ("GOOG", "1m", 1, 2, 0.5, 1.5, 9, 60, 61)
-    assert tuple(c.name for c in bars.columns) == Bar.__struct_fields__
-    assert rows.to_bar(dict(zip(rows.BAR_COLUMNS, row, strict=True))) == b
+
+
+def test_a_bar_row_is_its_series_id_and_numbers() -> None:
+    b = _bar()
+    [row] = rows.bar_rows([b], {("GOOG", "1m"): 7})
+    assert row == (7, 1, 2, 0.5, 1.5, 9, 60, 61)
+    assert set(rows.BAR_COLUMNS) == {c.name for c in bars.columns}
+    stored = dict(zip(rows.BAR_COLUMNS, row, strict=True))
+    assert rows.to_bar(stored, "GOOG", "1m") == b
+
+
+def test_bar_rows_of_several_series_take_each_its_own_id() -> None:
+    batch = [_bar("A", 60), _bar("B", 60), _bar("A", 120)]
+    ids = {("A", "1m"): 1, ("B", "1m"): 2}
+    assert [r[0] for r in rows.bar_rows(batch, ids)] == [1, 2, 1]
+
+
+def test_bar_series_and_spans_of_a_batch() -> None:
+    one = [_bar(ts=180), _bar(ts=60), _bar(ts=120)]
+    assert rows.bar_series(one) == [("GOOG", "1m")]
+    assert rows.bar_spans(one, [("GOOG", "1m")]) == {("GOOG", "1m"): (60, 180)}
+    mixed = [_bar("A", 180), _bar("B", 60), _bar("A", 120), _bar("B", 240)]
+    assert rows.bar_series(mixed) == [("A", "1m"), ("B", "1m")]
+    spans = rows.bar_spans(mixed, rows.bar_series(mixed))
+    assert spans == {("A", "1m"): (120, 180), ("B", "1m"): (60, 240)}
 
 
 def test_order_row_keeps_decimals_for_postgres_and_text_for_sqlite() -> None:

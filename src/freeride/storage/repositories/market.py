@@ -10,7 +10,7 @@ from freeride.core.instruments import Instrument
 from freeride.core.market import Bar
 from freeride.storage import rows, writes
 from freeride.storage.repositories._base import Repository, dialect_insert
-from freeride.storage.tables import bars, instruments
+from freeride.storage.tables import bars, instruments, series
 
 
 class InstrumentRepository(Repository):
@@ -32,6 +32,20 @@ class InstrumentRepository(Repository):
             return [rows.to_instrument(r) for r in result.mappings()]
 
 
+# Bars are read by series id, looked up in a scalar subquery: with ``series_id = <one value>``
+# PostgreSQL walks the (series_id, ts_event) key in time order and stops at the limit, where a
+# join to ``series`` would make it sort every bar of the series first.
+_BAR_VALUES = tuple(bars.c[f] for f in rows.BAR_VALUES)
+
+
+def _series_id(symbol: str, interval: str) -> sa.ScalarSelect[int]:
+    return (
+        sa.select(series.c.id)
+        .where(series.c.symbol == symbol, series.c.interval == interval)
+        .scalar_subquery()
+    )
+
+
 class BarRepository(Repository):
     async def upsert_many(self, items: Sequence[Bar]) -> int:
         async with self._engine.begin() as conn:
@@ -46,7 +60,7 @@ class BarRepository(Repository):
         *,
         limit: int | None = None,
     ) -> list[Bar]:
-        stmt = sa.select(bars).where(bars.c.symbol == symbol, bars.c.interval == interval)
+        stmt = sa.select(*_BAR_VALUES).where(bars.c.series_id == _series_id(symbol, interval))
         if start_ns is not None:
             stmt = stmt.where(bars.c.ts_event >= start_ns)
         if end_ns is not None:
@@ -54,24 +68,27 @@ class BarRepository(Repository):
         stmt = stmt.order_by(bars.c.ts_event).limit(limit)
         async with self._engine.connect() as conn:
             result = await conn.execute(stmt)
-            return [rows.to_bar(r) for r in result.mappings()]
+            return [rows.to_bar(r, symbol, interval) for r in result.mappings()]
 
     async def latest(self, symbol: str, interval: str) -> Bar | None:
         stmt = (
-            sa.select(bars)
-            .where(bars.c.symbol == symbol, bars.c.interval == interval)
+            sa.select(*_BAR_VALUES)
+            .where(bars.c.series_id == _series_id(symbol, interval))
             .order_by(bars.c.ts_event.desc())
             .limit(1)
         )
         async with self._engine.connect() as conn:
             row = (await conn.execute(stmt)).first()
-        return None if row is None else rows.to_bar(row._mapping)
+        return None if row is None else rows.to_bar(row._mapping, symbol, interval)
 
     async def count(self, symbol: str | None = None, interval: str | None = None) -> int:
         stmt = sa.select(sa.func.count()).select_from(bars)
-        if symbol is not None:
-            stmt = stmt.where(bars.c.symbol == symbol)
-        if interval is not None:
-            stmt = stmt.where(bars.c.interval == interval)
+        if symbol is not None or interval is not None:
+            ids = sa.select(series.c.id)
+            if symbol is not None:
+                ids = ids.where(series.c.symbol == symbol)
+            if interval is not None:
+                ids = ids.where(series.c.interval == interval)
+            stmt = stmt.where(bars.c.series_id.in_(ids))
         async with self._engine.connect() as conn:
             return int((await conn.execute(stmt)).scalar_one())
