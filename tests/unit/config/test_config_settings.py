@@ -36,7 +36,7 @@ def test_defaults() -> None:
     assert settings.database_url == "sqlite+aiosqlite:///./freeride.db"
     assert settings.redis_url is None
     assert settings.bus.backend == "memory"
-    assert settings.bus.queue_size == 10_000
+    assert settings.bus.queue_size == 50_000
     assert (settings.log.level, settings.log.format) == ("info", "auto")
     assert settings.secrets.order == ["env", "file", "keyring"]
     assert settings.secrets.file == Path("~/.config/freeride/secrets.json").expanduser()
