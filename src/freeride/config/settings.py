@@ -141,6 +141,34 @@ class ProviderSettings(FrozenConfig):
     finnhub_api_key: SecretStr | None = None
     massive_api_key: SecretStr | None = None
     enabled: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["replay"])
+    # Where each vendor is reached; changed only to point at a proxy or a fake server.
+    alphavantage_url: str = "https://www.alphavantage.co"
+    finnhub_url: str = "https://finnhub.io/api/v1"
+    finnhub_ws_url: str = "wss://ws.finnhub.io"
+    massive_url: str = "https://api.massive.com"
+    massive_ws_url: str = "wss://socket.massive.com/stocks"
+    yahoo_url: str = "https://query1.finance.yahoo.com"
+    simulator_seed: int = 7
+    quote_ttl_s: float = 5.0
+
+    @field_validator("quote_ttl_s")
+    @classmethod
+    def _ttl(cls, value: float) -> float:
+        if value < 0:
+            raise problem(f"quote TTL must be >= 0, got {value}", "set seconds a quote is reused, e.g. 5")
+        return value
+
+    @field_validator(
+        "alphavantage_url", "finnhub_url", "finnhub_ws_url", "massive_url", "massive_ws_url", "yahoo_url"
+    )
+    @classmethod
+    def _url(cls, value: str) -> str:
+        text = value.strip().rstrip("/")
+        if not text.startswith(("http://", "https://", "ws://", "wss://")):
+            raise problem(
+                f"{value!r} is not an http(s):// or ws(s):// URL", "use e.g. https://finnhub.io/api/v1"
+            )
+        return text
 
     @field_validator("alphavantage_api_key", "finnhub_api_key", "massive_api_key", mode="before")
     @classmethod

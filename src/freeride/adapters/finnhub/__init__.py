@@ -1,0 +1,1 @@
+"""Finnhub: stock quotes, company profiles, WebSocket trades; candles are paid-only (403)."""

@@ -1,0 +1,1 @@
+"""A market simulator: prices for any stock or pair with no key and no network, the same for a seed."""

@@ -1,0 +1,58 @@
+"""The simulator as a ``QuoteStream``: a quote and a trade per symbol every ``quote_interval_s``.
+
+Time comes from the injected clock, so with a ``ManualClock`` a test decides when each batch is
+produced, and with the same seed two runs produce the same events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+
+from freeride.adapters.simulator.config import SimulatorConfig
+from freeride.adapters.simulator.data import SimulatorData
+from freeride.core.clock import Clock
+from freeride.core.instruments import Instrument
+from freeride.core.market import Quote, Trade
+from freeride.ports.market_data import StreamEvent
+
+
+class SimulatorStream:
+    name = "simulator"
+
+    def __init__(self, clock: Clock, config: SimulatorConfig | None = None) -> None:
+        self._clock = clock
+        self._data = SimulatorData(clock, config)
+        self._symbols: dict[str, Instrument] = {}
+        self._closed = False
+
+    async def subscribe(self, instruments: Iterable[Instrument]) -> None:
+        for instrument in instruments:
+            self._symbols[instrument.symbol] = instrument
+
+    async def unsubscribe(self, instruments: Iterable[Instrument]) -> None:
+        for instrument in instruments:
+            self._symbols.pop(instrument.symbol, None)
+
+    async def events(self) -> AsyncIterator[StreamEvent]:
+        interval = self._data.config.quote_interval_s
+        while not self._closed:
+            await self._clock.sleep(interval)
+            now = self._clock.now_ns()
+            for instrument in list(self._symbols.values()):
+                snap = self._data.snapshot(instrument, now)
+                yield Quote(
+                    symbol=instrument.symbol,
+                    bid=snap.bid or snap.price,
+                    ask=snap.ask or snap.price,
+                    bid_size=100.0,
+                    ask_size=100.0,
+                    ts_event=now,
+                    ts_init=now,
+                )
+                if not instrument.is_forex:
+                    yield Trade(
+                        symbol=instrument.symbol, price=snap.price, size=100.0, ts_event=now, ts_init=now
+                    )
+
+    async def aclose(self) -> None:
+        self._closed = True

@@ -1,0 +1,1 @@
+"""Yahoo Finance's chart endpoint: no key, best effort, last in the chain."""

@@ -1,0 +1,31 @@
+"""Live market data onto the bus: the gateway plus whatever turns it into events.
+
+Streaming providers (Finnhub, Massive, the simulator) feed the bus through ``StreamFanIn``; when
+none is configured, ``QuotePoller`` asks the gateway on a timer instead. The composition root
+starts the returned components in order and stops them in reverse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from freeride.app.gateway import MarketDataSetup
+from freeride.core.clock import Clock
+from freeride.core.component import Component
+from freeride.core.instruments import Instrument
+from freeride.gateway.fanin import StreamFanIn
+from freeride.gateway.poller import QuotePoller
+from freeride.ports.bus import Bus
+
+
+def live_components(
+    setup: MarketDataSetup, bus: Bus, clock: Clock, instruments: Sequence[Instrument]
+) -> list[Component]:
+    """``[gateway, fan-in or poller]`` for ``instruments``, in start order."""
+    gateway = setup.gateway
+    feed: Component
+    if setup.streams:
+        feed = StreamFanIn(setup.streams, bus, clock, instruments, gateway.config)
+    else:
+        feed = QuotePoller(gateway, bus, clock, instruments)
+    return [gateway, feed]

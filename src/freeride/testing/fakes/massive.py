@@ -1,0 +1,181 @@
+"""A fake Massive (Polygon): aggregates v2, last trade, and the stocks WebSocket at ``/stocks``.
+
+REST faults: ``rate_limited bad_key not_entitled too_early html truncated negative wrong_symbol
+down``.
+Aggregates page through ``next_url`` when more bars match than ``limit``. The socket greets with
+``connected``, wants ``auth`` first (``auth_success`` / ``auth_failed``), then ``subscribe``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+
+from freeride.core.clock import Clock
+from freeride.testing.fakes.base import FakeVendor, html, json_response, truncated
+from freeride.testing.fakes.sockets import Connection, SocketHub
+
+RATE = (
+    "You've exceeded the maximum requests per minute, please wait or upgrade your subscription to continue."
+)
+NOT_ENTITLED = "You are not entitled to this data. Please upgrade your plan at https://massive.com/pricing"
+TOO_EARLY = "Attempted to request today's data before end of day. Please upgrade your plan at https://massive.com/pricing"
+SPAN_MS = {"minute": 60_000, "hour": 3_600_000, "day": 86_400_000, "week": 604_800_000}
+
+
+class FakeMassive(FakeVendor):
+    def __init__(
+        self, api_key: str = "ms-key", *, latency_s: float = 0.0, clock: Clock | None = None
+    ) -> None:
+        super().__init__(latency_s=latency_s, clock=clock)
+        self.api_key = api_key
+        self.page_size = 50_000  # Massive's own cap on ``limit``
+        self.hub = SocketHub()
+        self.app = Starlette(
+            routes=[
+                Route("/v2/aggs/ticker/{ticker}/range/{mult:int}/{span}/{start}/{end}", self._aggs),
+                Route("/v2/last/trade/{ticker}", self._last_trade),
+                WebSocketRoute("/stocks", self._socket),
+            ]
+        )
+
+    async def _check(self, request: Request, endpoint: str) -> Response | str | None:
+        fault = await self.begin(endpoint)
+        auth = request.headers.get("authorization", "")
+        key = auth.removeprefix("Bearer ") if auth else request.query_params.get("apiKey", "")
+        rid = f"req-{self.total_calls}"
+        if key != self.api_key or fault == "bad_key":
+            return json_response({"status": "ERROR", "request_id": rid, "error": "Unknown API Key"}, 401)
+        if fault == "rate_limited":
+            return json_response({"status": "ERROR", "request_id": rid, "error": RATE}, 429)
+        if fault == "not_entitled":
+            return json_response(
+                {"status": "NOT_AUTHORIZED", "request_id": rid, "message": NOT_ENTITLED}, 403
+            )
+        if fault == "too_early":
+            body = {"status": "NOT_AUTHORIZED", "request_id": rid, "message": TOO_EARLY}
+            return json_response(body, 403)
+        if fault == "down":
+            return html(502)
+        if fault == "html":
+            return html(200)
+        if fault == "truncated":
+            return truncated('{"ticker":"AAPL","queryCount":2,"results":[{"v":642646396.0,"o":1.50')
+        return fault
+
+    async def _aggs(self, request: Request) -> Response:
+        fault = await self._check(request, "aggs")
+        if isinstance(fault, Response):
+            return fault
+        p = request.path_params
+        ticker, step = p["ticker"], p["mult"] * SPAN_MS[p["span"]]
+        start, end = int(p["start"]), int(p["end"])
+        after = int(request.query_params.get("cursor", start))
+        limit = min(int(request.query_params.get("limit", 5000)), self.page_size)
+        stamps = list(range(after - after % step + (step if after % step else 0), end + 1, step))
+        if p["span"] in ("day", "week"):
+            stamps = [t for t in stamps if datetime.fromtimestamp(t / 1000, UTC).weekday() < 5]
+        page, rest = stamps[:limit], stamps[limit:]
+        price = self.price(ticker)
+        results = [_agg(price * (1 + 0.001 * (i % 7 - 3)), t) for i, t in enumerate(page)]
+        if fault == "negative" and results:
+            results[0]["c"] = -1.0
+        body: dict[str, Any] = {
+            "ticker": "MSFT" if fault == "wrong_symbol" else ticker,
+            "queryCount": len(results),
+            "resultsCount": len(results),
+            "adjusted": True,
+            "status": "OK",
+            "request_id": f"req-{self.total_calls}",
+            "count": len(results),
+        }
+        if results:
+            body["results"] = results
+        if rest:
+            body["next_url"] = f"{request.url.path}?cursor={rest[0]}&limit={limit}"
+        return json_response(body)
+
+    async def _last_trade(self, request: Request) -> Response:
+        fault = await self._check(request, "last_trade")
+        if isinstance(fault, Response):
+            return fault
+        ticker = request.path_params["ticker"]
+        when = datetime(self.today.year, self.today.month, self.today.day, 19, 59, tzinfo=UTC)
+        price = self.price(ticker)
+        return json_response(
+            {
+                "results": {
+                    "c": [12, 37],
+                    "i": "237688",
+                    "p": -price if fault == "negative" else price,
+                    "s": 2,
+                    "x": 4,
+                    "r": 202,
+                    "z": 3,
+                    "T": "MSFT" if fault == "wrong_symbol" else ticker,
+                    "t": int(when.timestamp()) * 1_000_000_000,
+                    "q": 7084210,
+                },
+                "status": "OK",
+                "request_id": f"req-{self.total_calls}",
+            }
+        )
+
+    # -- WebSocket ------------------------------------------------------------------------------
+    async def _socket(self, ws: WebSocket) -> None:
+        await ws.accept()
+        await ws.send_text(_status("connected", "Connected Successfully"))
+        await self.hub.run(ws, self._on_message)
+
+    async def _on_message(self, conn: Connection, text: str) -> None:
+        message = json.loads(text)
+        action, params = message.get("action"), str(message.get("params", ""))
+        if action == "auth":
+            ok = params == self.api_key
+            conn.outbox.put_nowait(
+                _status("auth_success", "authenticated")
+                if ok
+                else _status("auth_failed", "authentication failed")
+            )
+        elif action in ("subscribe", "unsubscribe"):
+            for channel in filter(None, params.split(",")):
+                symbol = channel.split(".", 1)[-1]
+                (conn.symbols.add if action == "subscribe" else conn.symbols.discard)(symbol)
+                conn.outbox.put_nowait(_status("success", f"{action}d to: {channel}"))
+
+    def trades(self, symbol: str, trades: list[tuple[float, int, float]]) -> None:
+        """Queue one message array of ``(price, unix ms, size)`` trades for subscribers of ``symbol``."""
+        events = [
+            {"ev": "T", "sym": symbol, "x": 4, "i": str(i), "z": 3, "p": p, "s": s, "c": [12], "t": t, "q": i}
+            for i, (p, t, s) in enumerate(trades)
+        ]
+        self.hub.send(json.dumps(events), symbol)
+
+    def quote(self, symbol: str, bid: float, ask: float, t_ms: int) -> None:
+        event = {
+            "ev": "Q",
+            "sym": symbol,
+            "bx": 4,
+            "bp": bid,
+            "bs": 1,
+            "ax": 7,
+            "ap": ask,
+            "as": 2,
+            "t": t_ms,
+        }
+        self.hub.send(json.dumps([event]), symbol)
+
+
+def _agg(c: float, t: int) -> dict[str, float | int]:
+    return {"v": 1000.0, "vw": c, "o": c * 0.999, "c": c, "h": c * 1.01, "l": c * 0.99, "t": t, "n": 10}
+
+
+def _status(status: str, message: str) -> str:
+    return json.dumps([{"ev": "status", "status": status, "message": message}])
