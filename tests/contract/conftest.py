@@ -15,3 +15,12 @@ async def subject(request: pytest.FixtureRequest) -> AsyncIterator[Subject]:
     made = FACTORIES[request.param](ManualClock(NOW))
     yield made
     await made.adapter.aclose()
+
+
+@pytest.fixture(params=[name for name in FACTORIES if name != "simulator"])
+async def wire_subject(request: pytest.FixtureRequest) -> AsyncIterator[Subject]:
+    """The adapters that speak to a server, whose replies a fake can corrupt."""
+    made = FACTORIES[request.param](ManualClock(NOW))
+    assert made.fake is not None
+    yield made
+    await made.adapter.aclose()

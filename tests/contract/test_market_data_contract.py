@@ -89,9 +89,8 @@ async def test_unsupported_interval_is_refused_beforehand(subject: Subject) -> N
 
 
 @pytest.mark.parametrize("fault", ["html", "truncated", "negative"])
-async def test_garbage_is_a_bad_reply_never_a_value(subject: Subject, fault: str) -> None:
-    if subject.fake is None:
-        pytest.skip("the simulator has no wire to corrupt")
-    subject.fake.fail(fault)
+async def test_garbage_is_a_bad_reply_never_a_value(wire_subject: Subject, fault: str) -> None:
+    assert wire_subject.fake is not None
+    wire_subject.fake.fail(fault)
     with pytest.raises(BadReply):
-        await subject.adapter.latest(parse_instrument("AAPL"))
+        await wire_subject.adapter.latest(parse_instrument("AAPL"))
