@@ -5,11 +5,13 @@ from __future__ import annotations
 from freeride.app.secrets import extra_secret_stores
 from freeride.cli import run as _run  # registers ``freeride run`` on the app
 from freeride.cli.app import app
+from freeride.cli.backtest import register as register_backtest
 from freeride.cli.doctor import register as register_doctor
 from freeride.cli.market import register as register_market
 
 register_doctor(app, stores=extra_secret_stores)
 register_market(app)
+register_backtest(app)
 
 __all__ = ["_run", "app", "main"]
 

@@ -1,13 +1,17 @@
-"""Order matching against bars for one simulated account.
+"""Order matching against bars for one simulated account, which may hold several instruments.
 
 Pure and synchronous: it is given orders and bars and answers with the updates they cause. The
 paper broker wraps it for live quotes and the backtester drives it directly, so a paper fill and
 a backtest fill are computed by the same lines.
+
+The per-bar path is kept to a dict miss and two dict stores when nothing waits for the symbol: a
+backtest calls ``on_bar`` for every bar, and the book is valued only when asked.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
@@ -15,9 +19,21 @@ import msgspec
 
 from freeride.core.errors import InvalidInput
 from freeride.core.market import Bar
-from freeride.core.orders import AccountState, Fill, Order, OrderStatus, OrderType, Position, Side
-from freeride.exchange.costs import PercentCommission
-from freeride.exchange.portfolio import Portfolio
+from freeride.core.orders import (
+    AccountState,
+    Fill,
+    Order,
+    OrderStatus,
+    OrderType,
+    Position,
+    Side,
+    TimeInForce,
+)
+from freeride.exchange.costs import NO_IMPACT, Commission, PercentCommission, PriceImpact
+from freeride.exchange.matching import Resting, match_bar, match_close, price_problem, resting
+from freeride.exchange.portfolio import Portfolio, to_price
+
+__all__ = ["ExchangeConfig", "FillTiming", "SimulatedExchange", "Update", "to_price"]
 
 Update = Order | Fill | Position | AccountState
 
@@ -29,34 +45,53 @@ class FillTiming(StrEnum):
     CLOSE = "close"
 
 
-def to_price(value: float) -> Decimal:
-    """A float market price as the ``Decimal`` it was written as (``repr`` is the shortest round-trip)."""
-    return Decimal(repr(value))
-
-
 @dataclass(frozen=True, slots=True)
 class ExchangeConfig:
-    commission: PercentCommission
+    """How the exchange fills and charges.
+
+    ``account_updates`` adds an ``AccountState`` after each batch of fills and
+    ``position_updates`` a ``Position`` after each fill: the live bus wants both, a backtest
+    values the book once at the end and reads positions from the portfolio.
+    """
+
+    commission: Commission = field(default_factory=lambda: PercentCommission(Decimal(0)))
     fill_timing: FillTiming = FillTiming.NEXT_OPEN
     name: str = "sim"
+    impact: PriceImpact = NO_IMPACT
+    account_updates: bool = True
+    position_updates: bool = True
 
 
 class SimulatedExchange:
-    """Accepts orders, fills them on the next bar (or the last close), books cash and positions."""
+    """Accepts orders, fills them against bars (or the last close), books cash and positions."""
 
     def __init__(self, portfolio: Portfolio, config: ExchangeConfig) -> None:
         self.portfolio = portfolio
         self.config = config
-        self._pending: dict[str, list[Order]] = {}
+        self._pending: dict[str, list[Resting]] = {}
         self._orders: dict[str, Order] = {}
         self._last_bar: dict[str, Bar] = {}
+        # read-only views for a driver that skips ``on_bar`` while nothing waits (see ``fast_path``)
+        self.waiting: Mapping[str, list[Resting]] = self._pending
+        self.last_bars: dict[str, Bar] = self._last_bar
         self._seq = 0
+        self._close_timing = config.fill_timing is FillTiming.CLOSE
+        self._impact = None if config.impact.is_zero else config.impact
+        self._charge = config.commission.charge
+        self._prefix = f"{config.name}-"
+        portfolio.refresh = self._refresh_prices
+
+    def _refresh_prices(self) -> None:
+        """Marks follow the last bar of each symbol; copied only when the book is valued."""
+        prices = self.portfolio.prices
+        for symbol, bar in self._last_bar.items():
+            prices[symbol] = bar.close
 
     # -- orders --------------------------------------------------------------------------------
     def submit(self, order: Order, now_ns: int) -> tuple[Order, list[Update]]:
         """Accept or reject ``order`` and return the acknowledgement with any immediate fills.
 
-        With ``CLOSE`` timing a market order fills at once at the last close seen.
+        With ``CLOSE`` timing an order marketable at the last close fills at once at that close.
         """
         known = self._orders.get(order.client_order_id)
         if known is not None:  # the idempotency key: a resend is the same order, never a second one
@@ -69,24 +104,32 @@ class SimulatedExchange:
         self._seq += 1
         accepted = _evolve(
             order,
-            broker_order_id=f"{self.config.name}-{self._seq}",
+            broker_order_id=f"{self._prefix}{self._seq}",
             status=OrderStatus.ACCEPTED,
             ts_init=now_ns,
         )
         self._orders[order.client_order_id] = accepted
         last = self._last_bar.get(order.symbol)
-        if self.config.fill_timing is FillTiming.CLOSE and last is not None:
-            fills = self._fill(accepted, to_price(last.close), last.ts_event, now_ns)
-            return accepted, [*fills, self.account_state(last.ts_event, now_ns)]
-        self._pending.setdefault(order.symbol, []).append(accepted)
+        if self._close_timing and last is not None and order.order_type is OrderType.MARKET:
+            fills = self._fill(accepted, last.close, True, last.ts_event, now_ns)
+            return accepted, self._with_account(fills, last.ts_event, now_ns)
+        r = resting(accepted)
+        if self._close_timing and last is not None:
+            price, market_like = match_close(r, last.close)
+            if price is not None:
+                fills = self._fill(accepted, price, market_like, last.ts_event, now_ns)
+                return accepted, self._with_account(fills, last.ts_event, now_ns)
+            if order.time_in_force is TimeInForce.IOC:
+                return accepted, [self._expire(accepted, OrderStatus.CANCELED, now_ns)]
+        self._pending.setdefault(order.symbol, []).append(r)
         return accepted, []
 
     def _reject_reason(self, order: Order) -> str:
         if order.quantity <= 0:
             return f"quantity must be positive, got {order.quantity}"
-        if order.order_type is not OrderType.MARKET:
-            return f"the simulated exchange fills market orders only so far, not {order.order_type.value}"
-        return ""
+        if order.order_type is OrderType.MARKET and order.limit_price is None and order.stop_price is None:
+            return ""
+        return price_problem(order)
 
     def cancel(self, client_order_id: str, now_ns: int) -> Order:
         order = self._orders.get(client_order_id)
@@ -94,11 +137,19 @@ class SimulatedExchange:
             raise InvalidInput(f"no order with client id {client_order_id!r}")
         if not order.status.is_open:
             return order
-        pending = self._pending.get(order.symbol, [])
-        self._pending[order.symbol] = [o for o in pending if o.client_order_id != client_order_id]
+        self._drop_pending(order)
         canceled = _evolve(order, status=OrderStatus.CANCELED, ts_init=now_ns)
         self._orders[client_order_id] = canceled
         return canceled
+
+    def _drop_pending(self, order: Order) -> None:
+        left = [
+            r for r in self._pending.get(order.symbol, []) if r.order.client_order_id != order.client_order_id
+        ]
+        if left:
+            self._pending[order.symbol] = left
+        else:
+            self._pending.pop(order.symbol, None)
 
     def order(self, client_order_id: str) -> Order | None:
         return self._orders.get(client_order_id)
@@ -108,30 +159,61 @@ class SimulatedExchange:
 
     # -- market data ---------------------------------------------------------------------------
     def on_bar(self, bar: Bar, now_ns: int) -> list[Update]:
-        """Fill what waits for this symbol at the bar's open, then mark the book to its close.
+        """Fill what waits for this symbol against this bar, then remember the bar as the last one.
 
-        After any fill the account state follows, valued at the bar's close.
+        After any fill the account state follows (when configured), valued at the bar's close.
         """
-        updates: list[Update] = []
-        pending = self._pending.pop(bar.symbol, None)
-        if pending:
-            price = to_price(bar.open)
-            for order in pending:
-                updates.extend(self._fill(order, price, bar.ts_event, now_ns))
         self._last_bar[bar.symbol] = bar
-        self.portfolio.mark(bar.symbol, to_price(bar.close))
-        if updates:
-            updates.append(self.account_state(bar.ts_event, now_ns))
+        if self._pending and bar.symbol in self._pending:
+            return self._match(bar, now_ns)
+        return []
+
+    def _match(self, bar: Bar, now_ns: int) -> list[Update]:
+        updates: list[Update] = []
+        waiting: list[Resting] = []
+        for r in self._pending.pop(bar.symbol):
+            price, market_like = match_bar(r, bar.open, bar.high, bar.low)
+            if price is not None:
+                updates.extend(self._fill(r.order, price, market_like, bar.ts_event, now_ns))
+                continue
+            r.bars_seen += 1
+            tif = r.order.time_in_force
+            if tif is TimeInForce.GTC:
+                waiting.append(r)
+            else:  # DAY and IOC orders live for one bar
+                status = OrderStatus.EXPIRED if tif is TimeInForce.DAY else OrderStatus.CANCELED
+                updates.append(self._expire(r.order, status, now_ns))
+        if waiting:
+            self._pending[bar.symbol] = waiting
+        return self._with_account(updates, bar.ts_event, now_ns) if updates else updates
+
+    def _with_account(self, updates: list[Update], ts_event: int, now_ns: int) -> list[Update]:
+        if self.config.account_updates and any(type(u) is Fill for u in updates):
+            updates.append(self.account_state(ts_event, now_ns))
         return updates
 
-    def _fill(self, order: Order, price: Decimal, ts_event: int, now_ns: int) -> list[Update]:
-        signed = order.quantity if order.side is Side.BUY else -order.quantity
-        commission = self.config.commission.charge(order.quantity, price)
-        holding = self.portfolio.book_fill(order.symbol, signed, price, commission)
-        filled = _evolve(
+    def _expire(self, order: Order, status: OrderStatus, now_ns: int) -> Order:
+        ended = _evolve(order, status=status, ts_init=now_ns)
+        self._orders[order.client_order_id] = ended
+        return ended
+
+    def _fill(
+        self, order: Order, price_f: float, market_like: bool, ts_event: int, now_ns: int
+    ) -> list[Update]:
+        buy = order.side is Side.BUY
+        quantity = order.quantity
+        price = to_price(price_f)
+        if market_like:
+            if self._impact is not None:
+                price = self._impact.adjust(price, 1 if buy else -1)
+        elif order.limit_price is not None:  # a limit fill is never worse than its limit
+            price = min(price, order.limit_price) if buy else max(price, order.limit_price)
+        commission = self._charge(quantity, price)
+        holding = self.portfolio.book_fill(order.symbol, quantity if buy else -quantity, price, commission)
+        filled = msgspec.structs.replace(
             order,
             status=OrderStatus.FILLED,
-            filled_quantity=order.quantity,
+            filled_quantity=quantity,
             avg_fill_price=price,
             ts_event=ts_event,
             ts_init=now_ns,
@@ -144,12 +226,14 @@ class SimulatedExchange:
             strategy=order.strategy,
             symbol=order.symbol,
             side=order.side,
-            quantity=order.quantity,
+            quantity=quantity,
             price=price,
             commission=commission,
             ts_event=ts_event,
             ts_init=now_ns,
         )
+        if not self.config.position_updates:
+            return [filled, fill]
         position = Position(
             symbol=order.symbol,
             quantity=holding.quantity,

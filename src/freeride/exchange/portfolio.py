@@ -1,11 +1,22 @@
-"""Cash and positions of one account, in ``Decimal``: the arithmetic fills obey."""
+"""Cash and positions of one account, in ``Decimal``: the arithmetic fills obey.
+
+Marks are kept as the float prices the market data carried and turned into ``Decimal`` only when
+someone asks for equity or P&L: a backtest touches every bar, and building a ``Decimal`` per bar
+would cost more than the rest of the bar's work.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 ZERO = Decimal(0)
+
+
+def to_price(value: float) -> Decimal:
+    """A float market price as the ``Decimal`` it was written as (``repr`` is the shortest round-trip)."""
+    return Decimal(repr(value))
 
 
 @dataclass(slots=True)
@@ -21,20 +32,21 @@ class Holding:
     def apply(self, signed_qty: Decimal, price: Decimal) -> None:
         """Book a fill: extend, reduce, close or flip the position."""
         qty = self.quantity
-        if qty == 0 or (qty > 0) == (signed_qty > 0):
+        long = qty > ZERO
+        if not qty or long == (signed_qty > ZERO):
             new_qty = qty + signed_qty
-            self.avg_price = (qty * self.avg_price + signed_qty * price) / new_qty
-            if qty == 0:
+            self.avg_price = price if not qty else (qty * self.avg_price + signed_qty * price) / new_qty
+            if not qty:
                 self.trades_opened += 1
             self.quantity = new_qty
             return
         closing = min(abs(signed_qty), abs(qty))
-        direction = 1 if qty > 0 else -1
-        self.realized_pnl += (price - self.avg_price) * closing * direction
+        gain = (price - self.avg_price) * closing
+        self.realized_pnl += gain if long else -gain
         new_qty = qty + signed_qty
-        if new_qty == 0:
+        if not new_qty:
             self.avg_price = ZERO
-        elif (new_qty > 0) != (qty > 0):  # flipped: the remainder opens a new trade at the fill price
+        elif (new_qty > ZERO) != long:  # flipped: the remainder opens a new trade at the fill price
             self.avg_price = price
             self.trades_opened += 1
         self.quantity = new_qty
@@ -45,12 +57,18 @@ class Holding:
 
 @dataclass(slots=True)
 class Portfolio:
-    """One account: cash plus holdings, marked to the last known price of each symbol."""
+    """One account: cash plus holdings, marked to the last known price of each symbol.
+
+    Several instruments share the account's cash; their P&L is in the account's currency, so
+    instruments of one portfolio must be quoted in that currency.
+    """
 
     cash: Decimal
     currency: str = "USD"
     holdings: dict[str, Holding] = field(default_factory=dict)
-    marks: dict[str, Decimal] = field(default_factory=dict)
+    prices: dict[str, float] = field(default_factory=dict)
+    # called before any valuation: the exchange brings ``prices`` up to date only when asked
+    refresh: Callable[[], None] | None = field(default=None, repr=False, compare=False)
 
     def holding(self, symbol: str) -> Holding:
         h = self.holdings.get(symbol)
@@ -65,14 +83,25 @@ class Portfolio:
         h.commission += commission
         return h
 
-    def mark(self, symbol: str, price: Decimal) -> None:
-        self.marks[symbol] = price
+    def mark(self, symbol: str, price: Decimal | float) -> None:
+        self.prices[symbol] = float(price)
+
+    def mark_price(self, symbol: str) -> Decimal | None:
+        if self.refresh is not None:
+            self.refresh()
+        price = self.prices.get(symbol)
+        return None if price is None else to_price(price)
+
+    @property
+    def marks(self) -> dict[str, Decimal]:
+        return {s: to_price(p) for s, p in self.prices.items()}
 
     def position_value(self, symbol: str) -> Decimal:
         h = self.holdings.get(symbol)
         if h is None or h.quantity == 0:
             return ZERO
-        return h.quantity * self.marks.get(symbol, h.avg_price)
+        mark = self.mark_price(symbol)
+        return h.quantity * (h.avg_price if mark is None else mark)
 
     @property
     def equity(self) -> Decimal:
@@ -83,5 +112,5 @@ class Portfolio:
         h = self.holdings.get(symbol)
         if h is None:
             return ZERO
-        mark = self.marks.get(symbol, h.avg_price)
-        return h.realized_pnl + h.unrealized(mark) - h.commission
+        mark = self.mark_price(symbol)
+        return h.realized_pnl + h.unrealized(h.avg_price if mark is None else mark) - h.commission

@@ -1,54 +1,81 @@
-"""Simple moving average, incremental and vectorised."""
+"""Simple moving average, incremental and vectorised, bit-for-bit equal to each other."""
 
 from __future__ import annotations
 
 import math
-from collections import deque
+
+import numpy.typing as npt
+
+from freeride.indicators._core import (
+    ANCHOR_EVERY,
+    FloatArray,
+    anchored_window_sums,
+    as_float_array,
+    check_period,
+)
 
 
 class SMA:
     """Mean of the last ``period`` values, updated in O(1) per value.
 
-    The running sum is Kahan-compensated so a long series does not drift away from the mean a
-    fresh sum would give (crossovers compare two averages, so drift would move signals).
+    The window sum is an anchor (the exact ``fsum`` of the window, taken every 1,024 values) plus
+    a partial sum of ``new - oldest`` since the anchor (see ``_core``): it never drifts, and
+    ``sma_np`` reproduces every value bit for bit, so a crossover found live is the crossover the
+    vectorised backtest finds.
     """
 
-    __slots__ = ("_comp", "_sum", "_window", "period", "value")
+    __slots__ = ("_anchor", "_buf", "_i", "_n", "_partial", "period", "value")
 
     def __init__(self, period: int) -> None:
-        if period < 1:
-            raise ValueError(f"SMA period must be at least 1, got {period}")
+        check_period("SMA", period)
         self.period = period
-        self._window: deque[float] = deque()
-        self._sum = 0.0
-        self._comp = 0.0
+        self._buf = [0.0] * period
+        self._i = 0
+        self._n = 0
+        self._anchor = 0.0
+        self._partial = 0.0
         self.value: float = math.nan
 
     @property
     def ready(self) -> bool:
-        return len(self._window) == self.period
+        return self._n >= self.period
 
     def update(self, x: float) -> float:
-        window = self._window
-        window.append(x)
-        self._add(x)
-        if len(window) > self.period:
-            self._add(-window.popleft())
-        if len(window) == self.period:
-            self.value = (self._sum + self._comp) / self.period
+        buf = self._buf
+        i = self._i
+        n = self._n
+        if n & 1023:  # ANCHOR_MASK, inlined: a global lookup costs on this path
+            partial = self._partial + (x - buf[i])
+        else:
+            self._anchor = math.fsum(buf)
+            partial = x - buf[i]
+        self._partial = partial
+        buf[i] = x
+        i += 1
+        period = self.period
+        self._i = 0 if i == period else i
+        n += 1
+        self._n = n
+        if n >= period:
+            value = self.value = (self._anchor + partial) / period
+            return value
         return self.value
 
-    def _add(self, x: float) -> None:
-        # Neumaier's variant of Kahan summation: exact enough for any realistic price series.
-        total = self._sum + x
-        if abs(self._sum) >= abs(x):
-            self._comp += (self._sum - total) + x
-        else:
-            self._comp += (x - total) + self._sum
-        self._sum = total
+
+assert ANCHOR_EVERY == 1024  # the literal mask in SMA.update
 
 
 def sma(values: list[float], period: int) -> list[float]:
     """The SMA of a whole series (NaN until ``period`` values are in), for tests and reports."""
     ind = SMA(period)
     return [ind.update(v) for v in values]
+
+
+def sma_np(values: npt.ArrayLike, period: int) -> FloatArray:
+    """Vectorised SMA: NaN for the first ``period - 1`` values, then equal to ``SMA`` bit for bit."""
+    check_period("SMA", period)
+    x = as_float_array(values)
+    out = anchored_window_sums(x, period)
+    out /= period
+    out[: period - 1] = math.nan
+    return out

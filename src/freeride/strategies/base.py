@@ -96,12 +96,15 @@ class Strategy:
     # -- acting ----------------------------------------------------------------------------------
     def target(self, symbol: str, quantity: Decimal, ts_event: int, reason: str = "") -> None:
         """Hold ``quantity`` (signed) of ``symbol``: emit the signal and the order for the difference."""
-        delta = quantity - self.exposure(symbol)
-        if delta == 0:
+        in_flight = self._in_flight.get(symbol, ZERO)
+        delta = quantity - (self._position.get(symbol, ZERO) + in_flight)
+        if not delta:
             return
         ctx = self.ctx
         now = ctx.now_ns()
-        direction = Direction.LONG if quantity > 0 else Direction.SHORT if quantity < 0 else Direction.FLAT
+        direction = (
+            Direction.LONG if quantity > ZERO else Direction.SHORT if quantity < ZERO else Direction.FLAT
+        )
         signal_id = f"{self.id}:{symbol}:{ts_event}"
         ctx.emit_signal(
             Signal(
@@ -114,14 +117,14 @@ class Strategy:
                 ts_init=now,
             )
         )
-        self._in_flight[symbol] = self._in_flight.get(symbol, ZERO) + delta
+        self._in_flight[symbol] = in_flight + delta
         ctx.submit(
             OrderIntent(
                 client_order_id=client_order_id(self.id, signal_id, 0),
                 strategy=self.id,
                 signal_id=signal_id,
                 symbol=symbol,
-                side=Side.BUY if delta > 0 else Side.SELL,
+                side=Side.BUY if delta > ZERO else Side.SELL,
                 quantity=abs(delta),
                 ts_event=ts_event,
                 ts_init=now,

@@ -2,36 +2,73 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
 
 from freeride.core.errors import InvalidInput
-from freeride.strategies.base import Strategy
-from freeride.strategies.sma_cross import SmaCross, SmaCrossParams
+from freeride.strategies.bollinger_reversion import BollingerReversion, BollingerReversionParams
+from freeride.strategies.directional import DirectionalStrategy
+from freeride.strategies.donchian_breakout import DonchianBreakout, DonchianBreakoutParams
+from freeride.strategies.rsi_reversion import RsiReversion, RsiReversionParams
+from freeride.strategies.sizing import SizedParams
+from freeride.strategies.sma_cross import EmaCross, SmaCross, SmaCrossParams
 
-
-def _sma_cross(strategy_id: str, symbol: str, params: msgspec.Struct) -> Strategy:
-    assert isinstance(params, SmaCrossParams)
-    return SmaCross(strategy_id, symbol, params)
-
-
-Factory = Callable[[str, str, msgspec.Struct], Strategy]
-
-STRATEGIES: dict[str, tuple[Factory, type[msgspec.Struct]]] = {
-    SmaCross.kind: (_sma_cross, SmaCrossParams),
+# kind -> (class, its parameters type); every built-in also has a vectorised form
+STRATEGIES: dict[str, tuple[type[DirectionalStrategy[Any]], type[SizedParams]]] = {
+    SmaCross.kind: (SmaCross, SmaCrossParams),
+    EmaCross.kind: (EmaCross, SmaCrossParams),
+    RsiReversion.kind: (RsiReversion, RsiReversionParams),
+    DonchianBreakout.kind: (DonchianBreakout, DonchianBreakoutParams),
+    BollingerReversion.kind: (BollingerReversion, BollingerReversionParams),
 }
 
 
-def build_strategy(kind: str, strategy_id: str, symbol: str, params: Mapping[str, Any]) -> Strategy:
-    """Construct a built-in strategy; unknown names or bad parameters raise ``InvalidInput``."""
+def strategy_class(kind: str) -> type[DirectionalStrategy[Any]]:
+    return _entry(kind)[0]
+
+
+def _entry(kind: str) -> tuple[type[DirectionalStrategy[Any]], type[SizedParams]]:
     entry = STRATEGIES.get(kind)
     if entry is None:
         raise InvalidInput(f"unknown strategy {kind!r}; built-in: {', '.join(sorted(STRATEGIES))}")
-    factory, params_type = entry
+    return entry
+
+
+def parse_params(kind: str, params: Mapping[str, Any]) -> SizedParams:
+    """Typed, validated parameters from user input (strings are converted: ``"10"``, ``"true"``).
+
+    Raises ``InvalidInput`` naming the strategy and the parameter.
+    """
+    _, params_type = _entry(kind)
     try:
-        typed = msgspec.convert(dict(params), params_type, strict=False)
+        return msgspec.convert(dict(params), params_type, strict=False)
     except (msgspec.ValidationError, ValueError) as exc:
-        raise InvalidInput(f"strategy {kind!r}: {exc}") from exc
-    return factory(strategy_id, symbol, typed)
+        known = ", ".join(f.name for f in msgspec.structs.fields(params_type))
+        raise InvalidInput(f"strategy {kind!r}: {exc} (parameters: {known})") from exc
+
+
+def describe(kind: str) -> dict[str, str]:
+    """Each parameter with its type and default, for help texts."""
+    _, params_type = _entry(kind)
+    out = {}
+    for f in msgspec.structs.fields(params_type):
+        kind_name = getattr(f.type, "__name__", str(f.type))
+        out[f.name] = f"{kind_name} = {f.default}"
+    return out
+
+
+def build_strategy(
+    kind: str, strategy_id: str, symbol: str, params: Mapping[str, Any] | SizedParams
+) -> DirectionalStrategy[Any]:
+    """Construct a built-in strategy; unknown names or bad parameters raise ``InvalidInput``."""
+    cls, params_type = _entry(kind)
+    typed = params if isinstance(params, params_type) else parse_params(kind, _as_mapping(params))
+    return cls(strategy_id, symbol, typed)
+
+
+def _as_mapping(params: Mapping[str, Any] | SizedParams) -> Mapping[str, Any]:
+    if isinstance(params, SizedParams):
+        return msgspec.structs.asdict(params)
+    return params

@@ -1,56 +1,119 @@
-"""Moving-average crossover: long when the fast SMA crosses above the slow one, short (or flat) below."""
+"""Moving-average crossover (SMA or EMA): long when the fast average crosses above the slow one,
+short (or flat, with ``allow_short=False``) when it crosses below."""
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from typing import ClassVar
 
-import msgspec
+import numpy as np
 
 from freeride.core.market import Bar
-from freeride.indicators.sma import SMA
-from freeride.strategies.base import Strategy
+from freeride.indicators.ema import EMA, ema_np
+from freeride.indicators.sma import SMA, sma_np
+from freeride.strategies.directional import (
+    BarArrays,
+    DirectionalStrategy,
+    FloatArray,
+    VectorRules,
+    entries,
+    falses,
+)
+from freeride.strategies.sizing import SizedParams
 
 
-class SmaCrossParams(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class SmaCrossParams(SizedParams, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """``fast`` and ``slow`` are windows in bars. ``quantity`` is the older name of ``size`` in units
+    (the embedded run's settings use it); give one or the other."""
+
     fast: int = 10
     slow: int = 30
-    quantity: Decimal = Decimal(1)
-    allow_short: bool = True
+    quantity: Decimal | None = None
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if self.fast < 1 or self.slow < 1:
             raise ValueError(f"fast and slow must be at least 1 (fast={self.fast}, slow={self.slow})")
         if self.fast >= self.slow:
             raise ValueError(f"fast ({self.fast}) must be shorter than slow ({self.slow})")
-        if self.quantity <= 0:
+        if self.quantity is not None and (not self.quantity.is_finite() or self.quantity <= 0):
             raise ValueError(f"quantity must be positive, got {self.quantity}")
 
+    @property
+    def units(self) -> Decimal:
+        return self.size if self.quantity is None else self.quantity
 
-class SmaCross(Strategy):
+
+EmaCrossParams = SmaCrossParams
+
+
+class SmaCross(DirectionalStrategy[SmaCrossParams]):
     """A cross needs a strict change of side: equal averages on either bar are not a cross."""
 
     kind: ClassVar[str] = "sma_cross"
+    label: ClassVar[str] = "SMA"
 
     def __init__(self, strategy_id: str, symbol: str, params: SmaCrossParams) -> None:
-        super().__init__(strategy_id, (symbol,))
-        self.params = params
-        self._fast = SMA(params.fast)
-        self._slow = SMA(params.slow)
-        self._prev: tuple[float, float] | None = None
+        super().__init__(strategy_id, symbol, params)
+        fast, slow = self._averages(params)
+        self._fast = fast.update
+        self._slow = slow.update
+        self._prev_fast = math.nan
+        self._prev_slow = math.nan
+        label = self.label
+        self._above = f"{label}{params.fast} crossed above {label}{params.slow}"
+        self._below = f"{label}{params.fast} crossed below {label}{params.slow}"
+
+    @classmethod
+    def _averages(cls, params: SmaCrossParams) -> tuple[SMA | EMA, SMA | EMA]:
+        return SMA(params.fast), SMA(params.slow)
 
     def on_bar(self, bar: Bar) -> None:
-        fast = self._fast.update(bar.close)
-        slow = self._slow.update(bar.close)
-        if not self._slow.ready:
-            return
-        prev = self._prev
-        self._prev = (fast, slow)
-        if prev is None:
-            return
-        p = self.params
-        if prev[0] < prev[1] and fast > slow:
-            self.target(bar.symbol, p.quantity, bar.ts_event, f"SMA{p.fast} crossed above SMA{p.slow}")
-        elif prev[0] > prev[1] and fast < slow:
-            target = -p.quantity if p.allow_short else Decimal(0)
-            self.target(bar.symbol, target, bar.ts_event, f"SMA{p.fast} crossed below SMA{p.slow}")
+        # the hot path of every backtest: comparisons with NaN are false, so no readiness checks
+        close = bar.close
+        fast = self._fast(close)
+        slow = self._slow(close)
+        prev_fast = self._prev_fast
+        prev_slow = self._prev_slow
+        self._prev_fast = fast
+        self._prev_slow = slow
+        if prev_fast < prev_slow:
+            if fast > slow:
+                self.go(bar, 1, self._above)
+        elif prev_fast > prev_slow and fast < slow:
+            self.go(bar, self._short, self._below)
+
+    @classmethod
+    def averages_np(cls, params: SmaCrossParams, bars: BarArrays) -> tuple[FloatArray, FloatArray]:
+        return sma_np(bars.close, params.fast), sma_np(bars.close, params.slow)
+
+    @classmethod
+    def vector_rules(cls, params: SmaCrossParams, bars: BarArrays) -> VectorRules:
+        f, s = cls.averages_np(params, bars)
+        n = len(bars)
+        # the sign of f - s is exactly the order of f and s (IEEE subtraction never rounds to 0)
+        gap = f - s
+        below = gap < 0
+        above = gap > 0
+        up = falses(n)
+        down = falses(n)
+        np.logical_and(below[:-1], above[1:], out=up[1:])
+        np.logical_and(above[:-1], below[1:], out=down[1:])
+        entering, enter = entries(n, up, down, -1 if params.allow_short else 0)
+        return VectorRules(entering=entering, enter=enter, exit_long=falses(n), exit_short=falses(n))
+
+
+class EmaCross(SmaCross):
+    """The same crossover on exponential averages (seeded with the SMA of their first window)."""
+
+    kind: ClassVar[str] = "ema_cross"
+    label: ClassVar[str] = "EMA"
+
+    @classmethod
+    def _averages(cls, params: SmaCrossParams) -> tuple[SMA | EMA, SMA | EMA]:
+        return EMA(params.fast), EMA(params.slow)
+
+    @classmethod
+    def averages_np(cls, params: SmaCrossParams, bars: BarArrays) -> tuple[FloatArray, FloatArray]:
+        return ema_np(bars.close, params.fast), ema_np(bars.close, params.slow)
