@@ -17,9 +17,12 @@ from typing import Protocol
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.types import ASGIApp
 
 from freeride.adapters.paper.broker import PaperBroker
 from freeride.adapters.replay import ReplayFeed, ReplaySource
+from freeride.app.alerts import build_alerts
+from freeride.app.api import ApiServer, ApiState, build_api_state
 from freeride.app.summary import InstrumentSummary, RunSummary
 from freeride.bus import topics
 from freeride.bus.memory import InMemoryBus
@@ -74,8 +77,17 @@ def run_id_for(settings: Settings, sources: list[ReplaySource]) -> str:
     return f"run-{digest.hexdigest()[:16]}"
 
 
-async def run_embedded(settings: Settings, clock: Clock, progress: RunProgress | None = None) -> RunSummary:
-    """Run the whole job once over the configured feeds and return its summary."""
+async def run_embedded(
+    settings: Settings,
+    clock: Clock,
+    progress: RunProgress | None = None,
+    serve: Callable[[ApiState], ASGIApp] | None = None,
+) -> RunSummary:
+    """Run the whole job once over the configured feeds and return its summary.
+
+    ``serve`` builds the HTTP app from the API state (the API layer sits above this one, so the
+    caller passes its factory); with it and ``api.enabled`` the API runs while the job does.
+    """
     started = time.perf_counter()
     run = settings.run
     sources = [ReplaySource(path=f.resolve_path(), symbol=f.symbol, interval=f.interval) for f in run.feeds]
@@ -115,7 +127,16 @@ async def run_embedded(settings: Settings, clock: Clock, progress: RunProgress |
             bus.subscribe(topics.fill(sleeve.symbol), _counter(sleeve, "fills"))
             bus.subscribe(topics.bar(sleeve.symbol, sleeve.interval), _counter(sleeve, "bars"))
         router = OrderRouter(bus, clock, brokers=dict(brokers), queue_size=settings.bus.queue_size)
-        components: list[Component] = [recorder, router, *(s.host for s in sleeves)]
+        alerts = build_alerts(settings, bus, engine, clock) if settings.alerts.enabled else None
+        components: list[Component] = [
+            recorder,
+            *(alerts.components if alerts else []),
+            router,
+            *(s.host for s in sleeves),
+        ]
+        if serve is not None and settings.api.enabled:
+            state = build_api_state(settings, engine, clock, bus, alerts)
+            components.append(ApiServer(serve(state), settings.api, clock))
         for component in components:
             await component.start()
         _system(bus, clock, "run_started", f"run {run_id} started: {feed.name}, {total} bars")

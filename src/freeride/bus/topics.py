@@ -127,3 +127,8 @@ def validate_pattern(pattern: str) -> str:
     if REST in parts[:-1]:
         raise ValueError(f"topic pattern {pattern!r}: '>' may only be the last segment")
     return pattern
+
+
+def outbox_ready() -> str:
+    """Notifications were committed to the outbox: the relay wakes without polling."""
+    return "notify.outbox.ready"

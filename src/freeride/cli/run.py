@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from freeride.api import create_app
 from freeride.app.embedded import run_embedded
 from freeride.app.summary import RunSummary
 from freeride.cli.app import app
@@ -96,7 +97,7 @@ def _run(settings: Settings, quiet: bool) -> RunSummary:
     try:
         with Progress(*columns, console=err_console, disable=quiet, transient=False) as bar:
             progress = _RichProgress(bar)
-            summary = asyncio.run(run_embedded(settings, clock, progress))
+            summary = asyncio.run(run_embedded(settings, clock, progress, serve=create_app))
             progress.finish()
     except FreerideError as exc:
         err_console.print(f"[red]error:[/red] {exc}")

@@ -21,6 +21,9 @@ from pydantic_settings import (
 )
 from pydantic_settings import SettingsError as _SourceError
 
+from freeride.config.alerts import AlertSettings
+from freeride.config.api import ApiSettings
+from freeride.config.notify import NotifySettings
 from freeride.config.problems import InvalidSettings, SettingProblem, problem, problems_from
 from freeride.config.run import FeedSettings, FrozenConfig, RunSettings, default_feeds, shipped_files
 from freeride.config.schema import ENV_NESTED_DELIMITER, ENV_PREFIX, env_var_for
@@ -220,6 +223,9 @@ class Settings(BaseSettings):
     secrets: SecretSettings = Field(default_factory=SecretSettings)
     providers: ProviderSettings = Field(default_factory=ProviderSettings)
     run: RunSettings = Field(default_factory=RunSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
 
     @field_validator("database_url")
     @classmethod

@@ -189,3 +189,75 @@ system_events = sa.Table(
     sa.Index(None, "run_id", "level", "ts_event"),
     sa.Index(None, "source", "ts_event"),
 )
+
+# -- alerts, notifications and API tokens (revision 0002) ---------------------------------------
+# A rule's definition is one JSON document (``rule``); what lists filter on is repeated in columns.
+# ``tags`` is ",a,b," so one LIKE finds a tag on every backend. ``updated_at`` moves only when the
+# definition changes (added, replaced, removed), never when the rule fires: a running engine
+# re-reads rules changed since its last look, and must not mistake its own firings for edits.
+alerts = sa.Table(
+    "alerts",
+    metadata,
+    sa.Column("id", sa.String(), primary_key=True),
+    sa.Column("symbol", sa.String(), nullable=False),
+    sa.Column("kind", sa.String(), nullable=False),
+    sa.Column("user_name", sa.String(), nullable=False),
+    sa.Column("tags", sa.String(), nullable=False),
+    sa.Column("rule", sa.JSON, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("deleted", sa.Boolean, nullable=False),
+    _ns("cooldown_until"),
+    sa.Column("fired_count", sa.Integer, nullable=False),
+    _ns("last_fired_at", nullable=True),
+    _ns("created_at"),
+    _ns("updated_at"),
+    sa.Index(None, "updated_at"),
+    sa.Index(None, "user_name", "symbol"),
+)
+
+alert_firings = sa.Table(
+    "alert_firings",
+    metadata,
+    sa.Column("id", _BIG_ID, primary_key=True, autoincrement=True),
+    sa.Column("alert_id", sa.String(), nullable=False),
+    sa.Column("symbol", sa.String(), nullable=False),
+    sa.Column("price", sa.Float, nullable=True),
+    sa.Column("latency_ns", sa.BigInteger, nullable=False),
+    sa.Column("event", sa.JSON, nullable=False),
+    _ns("ts_event"),
+    _ns("ts_init"),
+    sa.Index(None, "alert_id", "ts_init"),
+    sa.Index(None, "ts_init"),
+)
+
+# The outbox: written in the transaction of the fact it reports, delivered and marked from here.
+notify_outbox = sa.Table(
+    "notify_outbox",
+    metadata,
+    sa.Column("id", _BIG_ID, primary_key=True, autoincrement=True),
+    sa.Column("channel", sa.String(), nullable=False),
+    sa.Column("status", sa.String(), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    _ns("next_attempt_at"),
+    _ns("created_at"),
+    _ns("sent_at", nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("notification", sa.JSON, nullable=False),
+    sa.Index(None, "channel", "status", "next_attempt_at"),
+)
+
+# Only a SHA-256 of each token's secret is stored; tokens are random (256 bits), so a slow hash
+# would add nothing but latency to every request.
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("name", sa.String(), nullable=False),
+    sa.Column("scope", sa.String(), nullable=False),
+    sa.Column("secret_hash", sa.String(), nullable=False, unique=True),
+    sa.Column("prefix", sa.String(), nullable=False),
+    _ns("created_at"),
+    _ns("revoked_at", nullable=True),
+    _ns("last_used_at", nullable=True),
+    sa.Index(None, "name"),
+)

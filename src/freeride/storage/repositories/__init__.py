@@ -10,19 +10,25 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from freeride.storage.repositories.alerts import AlertRepository
 from freeride.storage.repositories.market import BarRepository, InstrumentRepository
+from freeride.storage.repositories.outbox import OutboxRepository
 from freeride.storage.repositories.runs import RunRepository, SystemEventRepository
+from freeride.storage.repositories.tokens import TokenRepository
 from freeride.storage.repositories.trading import FillRepository, OrderRepository, PositionRepository
 
 __all__ = [
+    "AlertRepository",
     "BarRepository",
     "FillRepository",
     "InstrumentRepository",
     "OrderRepository",
+    "OutboxRepository",
     "PositionRepository",
     "Repositories",
     "RunRepository",
     "SystemEventRepository",
+    "TokenRepository",
 ]
 
 
@@ -37,6 +43,9 @@ class Repositories:
     positions: PositionRepository
     system_events: SystemEventRepository
     runs: RunRepository
+    alerts: AlertRepository
+    outbox: OutboxRepository
+    tokens: TokenRepository
 
     @classmethod
     def from_engine(cls, engine: AsyncEngine) -> Repositories:
@@ -48,4 +57,7 @@ class Repositories:
             positions=PositionRepository(engine),
             system_events=SystemEventRepository(engine),
             runs=RunRepository(engine),
+            alerts=AlertRepository(engine),
+            outbox=OutboxRepository(engine),
+            tokens=TokenRepository(engine),
         )

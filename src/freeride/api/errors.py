@@ -1,0 +1,101 @@
+"""One error body for every failure, so clients parse a single shape:
+
+    {"error": {"status": 422, "code": "invalid", "message": "…",
+               "fields": [{"field": "threshold", "message": "…"}]}}
+
+``fields`` is present when the fault is in named fields of the request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse
+
+from freeride.alerts.service import RuleInvalid
+from freeride.core.errors import InvalidInput
+
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    503: "unavailable",
+}
+
+
+class ApiError(Exception):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str | None = None,
+        fields: Sequence[tuple[str, str]] = (),
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code or _CODES.get(status, "error")
+        self.message = message
+        self.fields = list(fields)
+        self.headers = headers
+
+
+def error_body(
+    status: int, code: str, message: str, fields: Sequence[tuple[str, str]] = ()
+) -> dict[str, Any]:
+    error: dict[str, Any] = {"status": status, "code": code, "message": message}
+    if fields:
+        error["fields"] = [{"field": f, "message": m} for f, m in fields]
+    return {"error": error}
+
+
+def error_response(exc: ApiError) -> JSONResponse:
+    return JSONResponse(
+        error_body(exc.status, exc.code, exc.message, exc.fields), exc.status, headers=exc.headers
+    )
+
+
+def _loc(loc: Sequence[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+async def _validation(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    fields = [(_loc(e["loc"]), str(e["msg"])) for e in exc.errors()]
+    message = "; ".join(f"{f}: {m}" for f, m in fields)
+    return error_response(ApiError(422, message, fields=fields))
+
+
+async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return error_response(exc)
+
+
+async def _http(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return error_response(ApiError(exc.status_code, str(exc.detail), headers=dict(exc.headers or {})))
+
+
+async def _invalid(_request: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, RuleInvalid):
+        return error_response(ApiError(422, str(exc), fields=exc.problems))
+    return error_response(ApiError(400, str(exc)))
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(InvalidInput, _invalid)

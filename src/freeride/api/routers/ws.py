@@ -1,0 +1,101 @@
+"""``/ws``: live events by topic (see ``api.ws`` for the protocol). Needs a ``read`` token, in the
+``Authorization`` header or, for browsers that cannot set headers, as ``?token=``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from freeride.api.deps import authenticate, state_of
+from freeride.api.errors import ApiError
+from freeride.api.ws import SLOW_CLIENT, Client, Hub
+from freeride.ports.tokens import Scope
+
+router = APIRouter(tags=["live"])
+POLICY_VIOLATION = 1008
+
+
+def hub_of(websocket: WebSocket) -> Hub:
+    hub: Hub = websocket.app.state.ws_hub
+    return hub
+
+
+@router.websocket("/ws")
+async def live(websocket: WebSocket) -> None:
+    state = state_of(websocket)
+    try:
+        await authenticate(websocket, Scope.READ)
+    except ApiError as exc:
+        await websocket.close(code=POLICY_VIOLATION, reason=exc.message[:120])
+        return
+    if state.bus is None:
+        await websocket.close(code=1011, reason="no event bus in this process")
+        return
+    await websocket.accept()
+    client = Client(state.bus, state.settings.ws_queue_size)
+    hub = hub_of(websocket)
+    hub.clients.add(client)
+    sender = asyncio.create_task(_send(websocket, client))
+    try:
+        while not client.dropped:
+            _handle(client, await websocket.receive_text())
+    except WebSocketDisconnect:
+        pass
+    finally:
+        client.close()
+        hub.clients.discard(client)
+        if client.dropped:
+            hub.dropped += 1
+        sender.cancel()
+        await asyncio.gather(sender, return_exceptions=True)
+
+
+def _handle(client: Client, text: str) -> None:
+    try:
+        message = json.loads(text)
+        op = message["op"]
+    except (ValueError, KeyError, TypeError):
+        client.push(
+            {"op": "error", "message": 'send JSON like {"op": "subscribe", "topics": ["alert.fired.>"]}'}
+        )
+        return
+    if op == "ping":
+        client.push({"op": "pong"})
+        return
+    names: Any = message.get("topics")
+    if op not in ("subscribe", "unsubscribe") or not isinstance(names, list) or not names:
+        client.push(
+            {"op": "error", "message": "op must be subscribe, unsubscribe or ping, with a topics list"}
+        )
+        return
+    try:
+        for name in names:
+            if op == "subscribe":
+                client.subscribe(str(name))
+            else:
+                client.unsubscribe(str(name))
+    except ValueError as exc:
+        client.push({"op": "error", "message": str(exc)})
+        return
+    client.push({"op": "subscribed", "topics": sorted(client.subs)})
+
+
+async def _send(websocket: WebSocket, client: Client) -> None:
+    try:
+        while True:
+            await client.ready.wait()
+            client.ready.clear()
+            if client.dropped:
+                await websocket.close(code=SLOW_CLIENT, reason="too slow: events were piling up")
+                return
+            while client.queue:
+                item = client.queue.popleft()
+                if isinstance(item, bytes):
+                    await websocket.send_text(item.decode())
+                else:
+                    await websocket.send_json(item)
+    except (WebSocketDisconnect, RuntimeError):
+        client.drop()

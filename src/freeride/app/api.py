@@ -1,0 +1,159 @@
+"""What the HTTP API is built from, and the server that runs it as a component.
+
+The FastAPI app itself (``freeride.api.create_app``) sits a layer above ``app``; this module builds
+the state it runs on (``ApiState``: services, token checks, the bus) and ``ApiServer``, which
+serves any ASGI app with uvicorn inside the running event loop. The caller joins the two:
+
+    state = build_api_state(settings, db, clock, bus, alerts)
+    server = ApiServer(create_app(state), settings.api, clock)
+
+Tokens: ``fr_`` + 43 URL-safe characters (256 random bits). Only the SHA-256 of a token is stored;
+with that much entropy a slow password hash would buy nothing and cost every request. A checked
+token is trusted for ``token_cache_s`` seconds on the injected clock, so revoking takes effect
+within that time without a database round trip per request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+
+import structlog
+import uvicorn
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.types import ASGIApp
+
+from freeride.alerts.intake import WebhookIntake
+from freeride.alerts.service import AlertService
+from freeride.app.alerts import AlertsSetup
+from freeride.config.api import ApiSettings
+from freeride.config.settings import Settings
+from freeride.core.clock import NS_PER_SECOND, Clock
+from freeride.core.component import Component
+from freeride.core.errors import InvalidInput
+from freeride.ports.bus import Bus
+from freeride.ports.tokens import ApiToken, Scope, TokenRepository
+from freeride.storage.repositories import AlertRepository
+from freeride.storage.repositories import TokenRepository as SqlTokenRepository
+
+log = structlog.get_logger(__name__)
+
+TOKEN_PREFIX = "fr_"
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def create_token(repo: TokenRepository, name: str, scope: Scope, clock: Clock) -> tuple[str, ApiToken]:
+    """A new token: the secret (shown once, never stored) and its stored record."""
+    if not name.strip():
+        raise InvalidInput("a token needs a name (--name), e.g. dashboard")
+    token = new_token()
+    record = await repo.create(
+        name=name.strip(), scope=scope, secret_hash=hash_token(token), prefix=token[:8], now_ns=clock.now_ns()
+    )
+    return token, record
+
+
+class TokenAuth:
+    """Checks bearer tokens against their stored hashes, with a short cache."""
+
+    def __init__(self, repo: TokenRepository, clock: Clock, cache_s: float = 5.0) -> None:
+        self.repo = repo
+        self._clock = clock
+        self._cache_ns = int(cache_s * NS_PER_SECOND)
+        self._cache: dict[str, tuple[ApiToken | None, int]] = {}
+
+    async def check(self, token: str | None) -> ApiToken | None:
+        """The token's record when it is valid and not revoked, else ``None``."""
+        if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+            return None
+        digest = hash_token(token)
+        now = self._clock.now_ns()
+        hit = self._cache.get(digest)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        record = await self.repo.by_hash(digest)
+        if record is not None and record.revoked_at is not None:
+            record = None
+        if self._cache_ns > 0:
+            if len(self._cache) > 10_000:  # bounded: a flood of bad tokens cannot grow it forever
+                self._cache.clear()
+            self._cache[digest] = (record, now + self._cache_ns)
+        return record
+
+    def forget(self) -> None:
+        self._cache.clear()
+
+
+@dataclass
+class ApiState:
+    """Everything route handlers reach through ``request.app.state.freeride``."""
+
+    settings: ApiSettings
+    clock: Clock
+    tokens: TokenAuth
+    bus: Bus | None = None
+    alerts: AlertService | None = None
+    intake: WebhookIntake | None = None
+    trust_forwarded_for: bool = False
+    extras: dict[str, object] = field(default_factory=dict)
+
+
+def build_api_state(
+    settings: Settings,
+    db: AsyncEngine,
+    clock: Clock,
+    bus: Bus | None = None,
+    alerts: AlertsSetup | None = None,
+) -> ApiState:
+    return ApiState(
+        settings=settings.api,
+        clock=clock,
+        tokens=TokenAuth(SqlTokenRepository(db), clock, settings.api.token_cache_s),
+        bus=bus,
+        alerts=alerts.service if alerts is not None else AlertService(AlertRepository(db), clock),
+        intake=alerts.intake if alerts is not None else None,
+        trust_forwarded_for=settings.alerts.tradingview.trust_forwarded_for,
+    )
+
+
+class ApiServer(Component):
+    """Serves ``asgi_app`` with uvicorn on the running loop until stopped."""
+
+    name = "api-server"
+
+    def __init__(self, asgi_app: ASGIApp, settings: ApiSettings, clock: Clock) -> None:
+        super().__init__()
+        self._clock = clock
+        config = uvicorn.Config(
+            asgi_app, host=settings.host, port=settings.port, log_level="warning", lifespan="off", ws="auto"
+        )
+        self.server = uvicorn.Server(config)
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.servers[0].sockets[0].getsockname()[:2]
+        return f"http://{host}:{port}"
+
+    async def _on_start(self) -> None:
+        self._task = asyncio.create_task(self.server.serve(), name=self.name)
+        while not self.server.started:
+            if self._task.done():
+                self._task.result()
+                raise RuntimeError("the API server stopped before it started")
+            await self._clock.sleep(0.01)
+        log.info("api.listening", url=self.url)
+
+    async def _on_stop(self) -> None:
+        self.server.should_exit = True
+        if self._task is not None:
+            await self._task

@@ -1,0 +1,47 @@
+"""Settings of the HTTP API (REST, WebSocket, inbound webhooks)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import NoDecode
+
+from freeride.config.alerts import split_list
+from freeride.config.problems import problem
+from freeride.config.run import FrozenConfig
+
+
+class ApiSettings(FrozenConfig):
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8000
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    ws_queue_size: int = 1_000
+    token_cache_s: float = 5.0
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: Any) -> Any:
+        return split_list(value)
+
+    @field_validator("port")
+    @classmethod
+    def _port(cls, value: int) -> int:
+        if not 0 <= value <= 65_535:
+            raise problem(f"port {value} is out of range", "use 1-65535 (0 picks a free port)")
+        return value
+
+    @field_validator("ws_queue_size")
+    @classmethod
+    def _queue(cls, value: int) -> int:
+        if value <= 0:
+            raise problem(f"must be > 0, got {value}", "set events buffered per WebSocket client, e.g. 1000")
+        return value
+
+    @field_validator("token_cache_s")
+    @classmethod
+    def _cache(cls, value: float) -> float:
+        if value < 0:
+            raise problem(f"must be >= 0, got {value}", "set seconds a checked token is trusted, e.g. 5")
+        return value

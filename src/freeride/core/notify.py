@@ -1,0 +1,54 @@
+"""Notifications and the outbox entries that carry them to their channels.
+
+A ``Notification`` is channel-neutral (a title, a line of text, a few fields); each channel's
+adapter renders it in its own wire format. It is written to the outbox in the same transaction as
+the fact it reports and delivered from there, so a crash between the two loses nothing.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import msgspec
+
+from freeride.core.errors import FreerideError
+from freeride.core.system import Level
+
+
+class Notification(msgspec.Struct, frozen=True, kw_only=True):
+    """One message for one channel; ``key`` names what it reports (an alert id, ``test``)."""
+
+    channel: str
+    title: str
+    text: str
+    fields: dict[str, str] = msgspec.field(default_factory=dict)
+    level: Level = Level.INFO
+    source: str = "alerts"
+    key: str = ""
+    ts_event: int
+    ts_init: int
+
+    def line(self) -> str:
+        """The notification as one line, for coalesced messages."""
+        return f"{self.title}: {self.text}" if self.text else self.title
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"  # waiting for its next attempt
+    SENT = "sent"
+    DEAD = "dead"  # refused for good (bad request, channel deleted): kept, never retried
+
+
+class OutboxItem(msgspec.Struct, frozen=True, kw_only=True):
+    """A notification in the outbox with its delivery bookkeeping."""
+
+    id: int
+    notification: Notification
+    attempts: int = 0
+    next_attempt_at: int = 0
+    status: OutboxStatus = OutboxStatus.PENDING
+    error: str | None = None
+
+
+class ChannelGone(FreerideError):
+    """The receiver says the channel no longer exists (Discord 404 code 10015): disable it, alert."""

@@ -1,0 +1,3 @@
+from api_rig import api
+
+__all__ = ["api"]
