@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from freeride.app.secrets import extra_secret_stores
 from freeride.cli import run as _run  # registers ``freeride run`` on the app
-from freeride.cli.app import app
 from freeride.cli.alerts import register as register_alerts
 from freeride.cli.api_tokens import register as register_api_tokens
+from freeride.cli.app import app
 from freeride.cli.backtest import register as register_backtest
 from freeride.cli.doctor import register as register_doctor
 from freeride.cli.market import register as register_market
