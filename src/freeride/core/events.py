@@ -1,12 +1,26 @@
-"""The union of every event that travels on the bus."""
+"""The union of every event that travels on the bus (what a cross-process codec must know)."""
 
 from __future__ import annotations
 
+from freeride.core.alerts import AlertFired, WebhookAlert
 from freeride.core.market import Bar, Quote, Trade
 from freeride.core.orders import AccountState, Fill, Order, OrderIntent, Position, Signal
 from freeride.core.system import SystemEvent
 
-Event = Bar | Quote | Trade | Signal | OrderIntent | Order | Fill | Position | AccountState | SystemEvent
+Event = (
+    Bar
+    | Quote
+    | Trade
+    | Signal
+    | OrderIntent
+    | Order
+    | Fill
+    | Position
+    | AccountState
+    | SystemEvent
+    | AlertFired
+    | WebhookAlert
+)
 
 EVENT_TYPES: tuple[type[Event], ...] = (
     Bar,
@@ -19,4 +33,6 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     Position,
     AccountState,
     SystemEvent,
+    AlertFired,
+    WebhookAlert,
 )
