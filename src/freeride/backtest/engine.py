@@ -2,16 +2,19 @@
 simulated exchange the paper broker uses.
 
 Per bar the loop builds the ``Bar`` event (lazily, from columns: a million ``Bar`` structs held at
-once would cost hundreds of MiB), lets the exchange fill what waits for it (a dict miss when
+once would cost hundreds of MiB), lets the exchange fill what waits for it (a dict test when
 nothing does), then calls the strategy. Orders the strategy places reach the exchange at once;
-what the exchange answers is delivered after ``on_bar`` returns, as the bus would.
+what the exchange answers is delivered after ``on_bar`` returns, as the bus would. The cyclic
+garbage collector rests while the bars run.
 """
 
 from __future__ import annotations
 
+import gc
 import heapq
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from itertools import repeat
 
 from freeride.backtest.context import BacktestContext
@@ -52,10 +55,12 @@ def run_event(
         ctx.register(strategy)
         strategies[b.symbol] = strategy
     total = sum(len(b) for b in bars)
-    if len(bars) == 1:
-        _single(bars[0], ctx, strategies[bars[0].symbol].on_bar, progress, progress_every)
-    else:
-        _merged(bars, ctx, {s: st.on_bar for s, st in strategies.items()}, progress, progress_every)
+    with _collector_paused():
+        if len(bars) == 1:
+            _single(bars[0], ctx, strategies[bars[0].symbol].on_bar, progress, progress_every)
+        else:
+            _merged(bars, ctx, {s: st.on_bar for s, st in strategies.items()}, progress, progress_every)
+    ctx.close()
     if progress is not None:
         progress(total, total)
     return BacktestResult(
@@ -70,6 +75,29 @@ def run_event(
     )
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the bars run; the collector as it was afterwards.
+
+    The loop makes no reference cycles, but the orders and fills it keeps are tracked objects:
+    with the collector on, they trigger collections that walk them again and again. They are
+    long-lived (the run's result), so on the way out they join the oldest generation directly
+    (``freeze`` then ``unfreeze``: two list splices) rather than being walked by the next young
+    collection; not when something else in the process keeps objects frozen. Only a caller that
+    found the collector on turns it back on, so nested or concurrent runs cannot leave it off.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            if not gc.get_freeze_count():
+                gc.freeze()
+                gc.unfreeze()
+            gc.enable()
+
+
 def _single(
     b: BarArrays,
     ctx: BacktestContext,
@@ -81,11 +109,12 @@ def _single(
     interval = b.interval
     step = INTERVAL_SECONDS.get(interval, 0) * NS
     exchange_bar = ctx.exchange.on_bar
-    # the exchange's own no-order path, inlined: remember the bar; match only when orders wait
-    last_bars = ctx.exchange.last_bars
+    # the exchange's own path, inlined: match only when orders wait; the exchange learns the bar
+    # from the context when an order comes, and the last one when the run ends
     waiting = ctx.exchange.waiting
     deliver = ctx.deliver
     drain = ctx.drain
+    queue = ctx.queue
     make = Bar
     n = len(b)
     columns = [memoryview(c) for c in (b.ts, b.open, b.high, b.low, b.close, b.volume)]  # type: ignore[arg-type]
@@ -94,7 +123,6 @@ def _single(
         rows = zip(*(c[start:stop] for c in columns), strict=True)
         for ts, o, h, lo, c, v in rows:
             now = ts + step  # a bar is known when it has closed
-            ctx.now = now
             bar = make(
                 symbol=symbol,
                 interval=interval,
@@ -106,17 +134,18 @@ def _single(
                 ts_event=ts,
                 ts_init=now,
             )
+            ctx.bar = bar
             if waiting:
                 filled = exchange_bar(bar, now)
                 if filled:
                     deliver(filled)
-            else:
-                last_bars[symbol] = bar
             on_bar(bar)
-            if ctx.queue:
+            if queue:
                 drain()
         if progress is not None and stop < n:
             progress(stop, n)
+    if ctx.bar is not None:
+        ctx.exchange.last_bars[symbol] = ctx.bar
 
 
 def _merged(
@@ -133,7 +162,6 @@ def _merged(
     for done, (ts, k, i) in enumerate(_merge(bars), start=1):
         b = bars[k]
         now = ts + steps[k]
-        ctx.now = now
         bar = Bar(
             symbol=b.symbol,
             interval=b.interval,
@@ -145,6 +173,7 @@ def _merged(
             ts_event=ts,
             ts_init=now,
         )
+        ctx.bar = bar
         filled = exchange_bar(bar, now)
         if filled:
             ctx.deliver(filled)

@@ -24,6 +24,10 @@ from freeride.core.orders import (
 )
 
 ZERO = Decimal(0)
+# enum members as module constants: ``Side.BUY`` is a metaclass lookup, several times slower
+_BUY, _SELL = Side.BUY, Side.SELL
+_LONG, _SHORT, _FLAT = Direction.LONG, Direction.SHORT, Direction.FLAT
+_FILLED = OrderStatus.FILLED
 
 
 class StrategyContext(Protocol):
@@ -55,8 +59,11 @@ class Strategy:
     @property
     def ctx(self) -> StrategyContext:
         if self._ctx is None:
-            raise RuntimeError(f"strategy {self.id!r} is not bound to a context yet")
+            raise self._unbound()
         return self._ctx
+
+    def _unbound(self) -> RuntimeError:
+        return RuntimeError(f"strategy {self.id!r} is not bound to a context yet")
 
     # -- hooks ---------------------------------------------------------------------------------
     def on_bar(self, bar: Bar) -> None:
@@ -73,14 +80,18 @@ class Strategy:
 
     # -- bookkeeping the host calls ------------------------------------------------------------
     def handle_fill(self, fill: Fill) -> None:
-        signed = fill.quantity if fill.side is Side.BUY else -fill.quantity
-        self._position[fill.symbol] = self._position.get(fill.symbol, ZERO) + signed
-        self._in_flight[fill.symbol] = self._in_flight.get(fill.symbol, ZERO) - signed
+        symbol = fill.symbol
+        signed = fill.quantity if fill.side is _BUY else -fill.quantity
+        position = self._position
+        in_flight = self._in_flight
+        position[symbol] = position.get(symbol, ZERO) + signed
+        in_flight[symbol] = in_flight.get(symbol, ZERO) - signed
         self.on_fill(fill)
 
     def handle_order(self, order: Order) -> None:
         """An order ended without (full) fill: what did not fill is no longer in flight."""
-        if order.status.is_open or order.status is OrderStatus.FILLED:
+        status = order.status
+        if status is _FILLED or status.is_open:
             return
         unfilled = order.quantity - order.filled_quantity
         signed = unfilled if order.side is Side.BUY else -unfilled
@@ -100,18 +111,18 @@ class Strategy:
         delta = quantity - (self._position.get(symbol, ZERO) + in_flight)
         if not delta:
             return
-        ctx = self.ctx
+        ctx = self._ctx
+        if ctx is None:
+            raise self._unbound()
         now = ctx.now_ns()
-        direction = (
-            Direction.LONG if quantity > ZERO else Direction.SHORT if quantity < ZERO else Direction.FLAT
-        )
-        signal_id = f"{self.id}:{symbol}:{ts_event}"
+        strategy = self.id
+        signal_id = f"{strategy}:{symbol}:{ts_event}"
         ctx.emit_signal(
             Signal(
                 signal_id=signal_id,
-                strategy=self.id,
+                strategy=strategy,
                 symbol=symbol,
-                direction=direction,
+                direction=_LONG if quantity > ZERO else _SHORT if quantity < ZERO else _FLAT,
                 reason=reason,
                 ts_event=ts_event,
                 ts_init=now,
@@ -120,11 +131,11 @@ class Strategy:
         self._in_flight[symbol] = in_flight + delta
         ctx.submit(
             OrderIntent(
-                client_order_id=client_order_id(self.id, signal_id, 0),
-                strategy=self.id,
+                client_order_id=client_order_id(strategy, signal_id, 0),
+                strategy=strategy,
                 signal_id=signal_id,
                 symbol=symbol,
-                side=Side.BUY if delta > ZERO else Side.SELL,
+                side=_BUY if delta > ZERO else _SELL,
                 quantity=abs(delta),
                 ts_event=ts_event,
                 ts_init=now,

@@ -17,10 +17,11 @@ import numpy.typing as npt
 
 from freeride.core.market import Bar
 from freeride.core.orders import Order, OrderStatus
-from freeride.strategies.base import Strategy
+from freeride.strategies.base import ZERO, Strategy
 from freeride.strategies.sizing import SizedParams
 
 P = TypeVar("P", bound=SizedParams)
+_FILLED = OrderStatus.FILLED
 BoolArray = npt.NDArray[np.bool_]
 Int8Array = npt.NDArray[np.int8]
 FloatArray = npt.NDArray[np.float64]
@@ -116,19 +117,26 @@ class DirectionalStrategy(Strategy, Generic[P]):
         self.params = params
         self.direction = 0
         self._short = -1 if params.allow_short else 0
+        # what ``go`` holds per direction when the size does not depend on the price (worked out
+        # once, as ``go`` would: parameters are frozen)
+        fixed = params.fixed_quantity if type(params).quantity_at is SizedParams.quantity_at else None
+        self._held: dict[int, Decimal] = {} if fixed is None else {1: fixed * 1, -1: fixed * -1, 0: ZERO}
 
     def go(self, bar: Bar, direction: int, reason: str) -> None:
         """Hold ``direction`` (-1, 0, 1) from this bar on; nothing happens when it already does."""
         if direction == self.direction:
             return
         self.direction = direction
-        quantity = self.params.quantity_at(bar.close) * direction if direction else Decimal(0)
+        quantity = self._held.get(direction)
+        if quantity is None:
+            quantity = self.params.quantity_at(bar.close) * direction if direction else ZERO
         self.target(self.symbol, quantity, bar.ts_event, reason)
 
     def handle_order(self, order: Order) -> None:
         """An order refused or cancelled leaves the strategy where it really stands."""
         super().handle_order(order)
-        if not order.status.is_open and order.status is not OrderStatus.FILLED:
+        status = order.status
+        if status is not _FILLED and not status.is_open:
             exposure = self.exposure(self.symbol)
             self.direction = 1 if exposure > 0 else -1 if exposure < 0 else 0
 

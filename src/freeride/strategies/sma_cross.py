@@ -3,15 +3,15 @@ short (or flat, with ``allow_short=False``) when it crosses below."""
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal
 from typing import ClassVar
 
 import numpy as np
 
 from freeride.core.market import Bar
+from freeride.indicators.cross import CrossStep, crossings, sma_crossings
 from freeride.indicators.ema import EMA, ema_np
-from freeride.indicators.sma import SMA, sma_np
+from freeride.indicators.sma import sma_np
 from freeride.strategies.directional import (
     BarArrays,
     DirectionalStrategy,
@@ -56,33 +56,24 @@ class SmaCross(DirectionalStrategy[SmaCrossParams]):
 
     def __init__(self, strategy_id: str, symbol: str, params: SmaCrossParams) -> None:
         super().__init__(strategy_id, symbol, params)
-        fast, slow = self._averages(params)
-        self._fast = fast.update
-        self._slow = slow.update
-        self._prev_fast = math.nan
-        self._prev_slow = math.nan
+        self._cross = self._crossings(params)
         label = self.label
         self._above = f"{label}{params.fast} crossed above {label}{params.slow}"
         self._below = f"{label}{params.fast} crossed below {label}{params.slow}"
 
     @classmethod
-    def _averages(cls, params: SmaCrossParams) -> tuple[SMA | EMA, SMA | EMA]:
-        return SMA(params.fast), SMA(params.slow)
+    def _crossings(cls, params: SmaCrossParams) -> CrossStep:
+        """One step per close: +1 on a cross above, -1 on a cross below, else 0."""
+        return sma_crossings(params.fast, params.slow)
 
     def on_bar(self, bar: Bar) -> None:
-        # the hot path of every backtest: comparisons with NaN are false, so no readiness checks
-        close = bar.close
-        fast = self._fast(close)
-        slow = self._slow(close)
-        prev_fast = self._prev_fast
-        prev_slow = self._prev_slow
-        self._prev_fast = fast
-        self._prev_slow = slow
-        if prev_fast < prev_slow:
-            if fast > slow:
+        # the hot path of every backtest: both averages and the cross test are one call
+        side = self._cross(bar.close)
+        if side:
+            if side > 0:
                 self.go(bar, 1, self._above)
-        elif prev_fast > prev_slow and fast < slow:
-            self.go(bar, self._short, self._below)
+            else:
+                self.go(bar, self._short, self._below)
 
     @classmethod
     def averages_np(cls, params: SmaCrossParams, bars: BarArrays) -> tuple[FloatArray, FloatArray]:
@@ -111,8 +102,8 @@ class EmaCross(SmaCross):
     label: ClassVar[str] = "EMA"
 
     @classmethod
-    def _averages(cls, params: SmaCrossParams) -> tuple[SMA | EMA, SMA | EMA]:
-        return EMA(params.fast), EMA(params.slow)
+    def _crossings(cls, params: SmaCrossParams) -> CrossStep:
+        return crossings(EMA(params.fast).update, EMA(params.slow).update)
 
     @classmethod
     def averages_np(cls, params: SmaCrossParams, bars: BarArrays) -> tuple[FloatArray, FloatArray]:

@@ -9,6 +9,7 @@ import pytest
 from freeride.core.errors import InvalidInput
 from freeride.core.orders import Direction, Fill, OrderIntent, Side, Signal, client_order_id
 from freeride.strategies.registry import build_strategy
+from freeride.strategies.sizing import Sizing
 from freeride.strategies.sma_cross import SmaCross, SmaCrossParams
 from freeride.testing.builders import bar
 
@@ -80,6 +81,30 @@ def test_in_flight_orders_count_toward_the_target() -> None:
     strategy, ctx = run([10, 9, 8, 13])
     strategy.target("GOOG", Decimal(5), 99)  # same target again before the fill: no second order
     assert len(ctx.intents) == 1
+
+
+class HalfAtHighPrices(SmaCrossParams, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Sizing of its own: half the size above 10."""
+
+    def quantity_at(self, price: float) -> Decimal:
+        return self.units / 2 if price > 10 else self.units
+
+
+@pytest.mark.parametrize(
+    ("params", "sizes"),
+    [
+        (SmaCrossParams(fast=2, slow=3, size=Decimal(4)), [4, 8]),  # units: one size, flips double it
+        (SmaCrossParams(fast=2, slow=3, size=Decimal(26), sizing=Sizing.NOTIONAL), [2, 7]),  # 26 / 13, 26 / 5
+        (HalfAtHighPrices(fast=2, slow=3, size=Decimal(4)), [2, 6]),  # 4 / 2 at 13, then 4 at 5
+    ],
+)
+def test_orders_are_sized_as_the_parameters_say(params: SmaCrossParams, sizes: list[int]) -> None:
+    strategy = SmaCross("s1", "GOOG", params)
+    ctx = Ctx()
+    strategy.bind(ctx)
+    for i, c in enumerate([10, 9, 8, 13, 14, 5]):  # up at 13, down at 5 (as above)
+        strategy.on_bar(bar("GOOG", i, c))
+    assert [i.quantity for i in ctx.intents] == sizes  # the second one also undoes the first
 
 
 @pytest.mark.parametrize(
