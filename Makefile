@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/gateway.py
 	$(BIN)/python benchmarks/backtest.py
 	$(BIN)/python benchmarks/alerts.py
+	$(BIN)/python benchmarks/execution.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build dist src/*.egg-info

@@ -8,23 +8,44 @@ a ``read`` token like everything else but ``/healthz``.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
 
 from freeride.api import errors
+from freeride.api.cache import ReadCache
 from freeride.api.deps import require
-from freeride.api.routers import alerts, health, webhooks, ws
+from freeride.api.metrics import MetricsMiddleware
+from freeride.api.routers import alerts, backtests, control, health, market, system, trading, webhooks, ws
 from freeride.api.ws import Hub
 from freeride.app.api import ApiState
+from freeride.ops.metrics import Metrics
 from freeride.ports.tokens import ApiToken, Scope
+
+STATIC = Path(__file__).parent / "static"
+ROUTERS = (
+    health.router,
+    alerts.router,
+    market.router,
+    trading.router,
+    system.router,
+    control.router,
+    backtests.router,
+    webhooks.router,
+    ws.router,
+)
 
 
 def create_app(state: ApiState) -> FastAPI:
     app = FastAPI(title="freeride", version="1", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.freeride = state
-    app.state.ws_hub = Hub()
+    app.state.ws_hub = hub = Hub()
+    app.state.metrics = metrics = _metrics(state, hub)
+    app.state.read_cache = ReadCache(state.clock)
     errors.install(app)
     if state.settings.cors_origins:
         app.add_middleware(
@@ -33,10 +54,12 @@ def create_app(state: ApiState) -> FastAPI:
             allow_methods=["GET", "POST", "PUT", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
-    for router in (health.router, alerts.router, webhooks.router, ws.router):
+    app.add_middleware(MetricsMiddleware, metrics=metrics, clock=state.clock)
+    for router in ROUTERS:
         app.include_router(router)
+    _dashboard(app)
 
-    @app.get("/api/v1/whoami", tags=["auth"])
+    @app.get("/api/v1/whoami", tags=["auth"], responses=errors.ERROR_RESPONSES)
     async def whoami(token: ApiToken = Depends(require(Scope.READ))) -> dict[str, Any]:  # noqa: B008
         return {"name": token.name, "scope": token.scope.value, "id": token.id}
 
@@ -45,3 +68,33 @@ def create_app(state: ApiState) -> FastAPI:
         return app.openapi()
 
     return app
+
+
+def _dashboard(app: FastAPI) -> None:
+    """The dashboard: static files, no build step. Public; every figure on it needs a token."""
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+def _metrics(state: ApiState, hub: Hub) -> Metrics:
+    metrics = Metrics()
+    metrics.gauge("freeride_ws_clients", "WebSocket clients connected now.", lambda: len(hub.clients))
+    metrics.gauge(
+        "freeride_ws_clients_dropped", "WebSocket clients cut off for being slow.", lambda: hub.dropped
+    )
+    bus = state.bus
+    if bus is not None:
+        metrics.gauge(
+            "freeride_bus_events_published",
+            "Events delivered by the bus.",
+            lambda: getattr(bus, "published", 0),
+        )
+        metrics.gauge(
+            "freeride_bus_handler_failures",
+            "Bus handlers that raised.",
+            lambda: getattr(bus, "handler_failures", 0),
+        )
+    return metrics

@@ -54,7 +54,7 @@ def require(needed: Scope) -> Callable[[Request], Awaitable[ApiToken]]:
     return dependency
 
 
-def alert_service(request: Request) -> AlertService:
+async def alert_service(request: Request) -> AlertService:
     service = state_of(request).alerts
     if service is None:
         raise ApiError(503, "alerts are not available in this process")

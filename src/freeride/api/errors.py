@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
@@ -30,6 +31,37 @@ _CODES = {
     415: "unsupported_media_type",
     422: "invalid",
     503: "unavailable",
+}
+
+
+class FieldProblem(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorDetail(BaseModel):
+    status: int
+    code: str
+    message: str
+    fields: list[FieldProblem] | None = None
+
+
+class ErrorBody(BaseModel):
+    """The one error shape, documented in the OpenAPI schema for every error status."""
+
+    error: ErrorDetail
+
+
+def _doc(text: str) -> dict[str, Any]:
+    return {"model": ErrorBody, "description": text}
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _doc("no token, or one that is unknown or revoked"),
+    403: _doc("the token's scope is too low"),
+    404: _doc("no such thing"),
+    422: _doc("a parameter or field is invalid; `fields` names each"),
+    503: _doc("that part is not running in this process"),
 }
 
 
@@ -67,7 +99,10 @@ def error_response(exc: ApiError) -> JSONResponse:
 
 
 def _loc(loc: Sequence[Any]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    """``("body", "path")`` → ``path``: only the leading source is dropped, a field may be called ``path``."""
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        parts = parts[1:]
     return ".".join(parts) or "body"
 
 

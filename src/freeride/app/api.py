@@ -10,7 +10,8 @@ serves any ASGI app with uvicorn inside the running event loop. The caller joins
 Tokens: ``fr_`` + 43 URL-safe characters (256 random bits). Only the SHA-256 of a token is stored;
 with that much entropy a slow password hash would buy nothing and cost every request. A checked
 token is trusted for ``token_cache_s`` seconds on the injected clock, so revoking takes effect
-within that time without a database round trip per request.
+within that time without a database round trip per request; concurrent requests with the same
+token share one lookup when the cache has expired.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import structlog
@@ -28,14 +30,17 @@ from starlette.types import ASGIApp
 from freeride.alerts.intake import WebhookIntake
 from freeride.alerts.service import AlertService
 from freeride.app.alerts import AlertsSetup
+from freeride.app.backtest_jobs import BacktestJobs
+from freeride.app.live import LiveViews
 from freeride.config.api import ApiSettings
 from freeride.config.settings import Settings
 from freeride.core.clock import NS_PER_SECOND, Clock
 from freeride.core.component import Component
 from freeride.core.errors import InvalidInput
+from freeride.exchange.portfolio import Portfolio
 from freeride.ports.bus import Bus
 from freeride.ports.tokens import ApiToken, Scope, TokenRepository
-from freeride.storage.repositories import AlertRepository
+from freeride.storage.repositories import AlertRepository, Repositories
 from freeride.storage.repositories import TokenRepository as SqlTokenRepository
 
 log = structlog.get_logger(__name__)
@@ -70,6 +75,7 @@ class TokenAuth:
         self._clock = clock
         self._cache_ns = int(cache_s * NS_PER_SECOND)
         self._cache: dict[str, tuple[ApiToken | None, int]] = {}
+        self._flights: dict[str, asyncio.Future[ApiToken | None]] = {}
 
     async def check(self, token: str | None) -> ApiToken | None:
         """The token's record when it is valid and not revoked, else ``None``."""
@@ -80,7 +86,11 @@ class TokenAuth:
         hit = self._cache.get(digest)
         if hit is not None and hit[1] > now:
             return hit[0]
-        record = await self.repo.by_hash(digest)
+        flight = self._flights.get(digest)
+        if flight is None:  # one lookup per token however many requests wait on it (single flight)
+            flight = self._flights[digest] = asyncio.ensure_future(self.repo.by_hash(digest))
+            flight.add_done_callback(lambda _f: self._flights.pop(digest, None))
+        record = await asyncio.shield(flight)
         if record is not None and record.revoked_at is not None:
             record = None
         if self._cache_ns > 0:
@@ -105,6 +115,13 @@ class ApiState:
     intake: WebhookIntake | None = None
     trust_forwarded_for: bool = False
     extras: dict[str, object] = field(default_factory=dict)
+    repos: Repositories | None = None
+    run_id: str | None = None  # the run this process is doing, the default for per-run reads
+    accounts: Mapping[str, Portfolio] = field(default_factory=dict)  # live paper accounts by symbol
+    live: LiveViews | None = None
+    full_settings: Settings | None = None  # for the masked settings view
+    db: AsyncEngine | None = None  # for the readiness check only
+    backtests: BacktestJobs | None = None
 
 
 def build_api_state(
@@ -113,6 +130,9 @@ def build_api_state(
     clock: Clock,
     bus: Bus | None = None,
     alerts: AlertsSetup | None = None,
+    *,
+    run_id: str | None = None,
+    accounts: Mapping[str, Portfolio] | None = None,
 ) -> ApiState:
     return ApiState(
         settings=settings.api,
@@ -122,6 +142,13 @@ def build_api_state(
         alerts=alerts.service if alerts is not None else AlertService(AlertRepository(db), clock),
         intake=alerts.intake if alerts is not None else None,
         trust_forwarded_for=settings.alerts.tradingview.trust_forwarded_for,
+        repos=Repositories.from_engine(db),
+        run_id=run_id,
+        accounts=dict(accounts or {}),
+        live=LiveViews(bus) if bus is not None else None,
+        full_settings=settings,
+        db=db,
+        backtests=BacktestJobs(settings, bus, clock),
     )
 
 

@@ -23,6 +23,8 @@ from freeride.adapters.paper.broker import PaperBroker
 from freeride.adapters.replay import ReplayFeed, ReplaySource
 from freeride.app.alerts import build_alerts
 from freeride.app.api import ApiServer, ApiState, build_api_state
+from freeride.app.execution import replay_order_manager
+from freeride.app.serving import Serving
 from freeride.app.summary import InstrumentSummary, RunSummary
 from freeride.bus import topics
 from freeride.bus.memory import InMemoryBus
@@ -36,7 +38,7 @@ from freeride.core.system import Level, SystemEvent
 from freeride.exchange.costs import PercentCommission
 from freeride.exchange.engine import ExchangeConfig, SimulatedExchange
 from freeride.exchange.portfolio import Portfolio
-from freeride.execution.router import OrderRouter
+from freeride.execution.manager import OrderManager
 from freeride.execution.strategy_host import StrategyHost
 from freeride.ports.bus import Overflow
 from freeride.storage.engine import create_engine
@@ -82,11 +84,14 @@ async def run_embedded(
     clock: Clock,
     progress: RunProgress | None = None,
     serve: Callable[[ApiState], ASGIApp] | None = None,
+    serving: Serving | None = None,
 ) -> RunSummary:
     """Run the whole job once over the configured feeds and return its summary.
 
     ``serve`` builds the HTTP app from the API state (the API layer sits above this one, so the
     caller passes its factory); with it and ``api.enabled`` the API runs while the job does.
+    ``serving`` (the CLI's default) serves the API whatever ``api.enabled`` says, announces a
+    login token and keeps serving after the feed until interrupted.
     """
     started = time.perf_counter()
     run = settings.run
@@ -126,7 +131,7 @@ async def run_embedded(
             bus.subscribe(topics.bar(sleeve.symbol, sleeve.interval), broker.on_bar, priority=-100)
             bus.subscribe(topics.fill(sleeve.symbol), _counter(sleeve, "fills"))
             bus.subscribe(topics.bar(sleeve.symbol, sleeve.interval), _counter(sleeve, "bars"))
-        router = OrderRouter(bus, clock, brokers=dict(brokers), queue_size=settings.bus.queue_size)
+        router = replay_order_manager(settings, engine, bus, clock, run_id, dict(brokers))
         alerts = build_alerts(settings, bus, engine, clock) if settings.alerts.enabled else None
         components: list[Component] = [
             recorder,
@@ -134,20 +139,31 @@ async def run_embedded(
             router,
             *(s.host for s in sleeves),
         ]
-        if serve is not None and settings.api.enabled:
-            state = build_api_state(settings, engine, clock, bus, alerts)
-            components.append(ApiServer(serve(state), settings.api, clock))
+        server = None
+        if serve is not None and (settings.api.enabled or serving is not None):
+            accounts = {s.symbol: s.exchange.portfolio for s in sleeves}
+            state = build_api_state(settings, engine, clock, bus, alerts, run_id=run_id, accounts=accounts)
+            server = ApiServer(serve(state), settings.api, clock)
+            components.append(server)
         for component in components:
             await component.start()
+        if server is not None and serving is not None:
+            await serving.opened(engine, clock, server.url)
         _system(bus, clock, "run_started", f"run {run_id} started: {feed.name}, {total} bars")
         if progress is not None:
             progress.started(total, feed.name)
         try:
-            await _pump(feed, bus, router, progress)
+            if serving is None:
+                await _pump(feed, bus, router, progress)
+            else:  # Ctrl-C during the feed or after it stops the run the same clean way
+                await serving.feed(_pump(feed, bus, router, progress))
+                await serving.wait()
         finally:
             _system(
                 bus, clock, "run_finished", f"run {run_id} finished after {sum(s.bars for s in sleeves)} bars"
             )
+            if serving is not None:
+                await serving.closed(clock)
             for component in reversed(components):
                 await component.stop()
         summary = RunSummary(
@@ -165,7 +181,7 @@ async def run_embedded(
 
 
 async def _pump(
-    feed: ReplayFeed, bus: InMemoryBus, router: OrderRouter, progress: RunProgress | None
+    feed: ReplayFeed, bus: InMemoryBus, router: OrderManager, progress: RunProgress | None
 ) -> None:
     """Publish each bar, then let the orders it caused reach the broker before the next bar."""
     publish = bus.publish

@@ -8,14 +8,18 @@ from freeride.cli.alerts import register as register_alerts
 from freeride.cli.api_tokens import register as register_api_tokens
 from freeride.cli.app import app
 from freeride.cli.backtest import register as register_backtest
+from freeride.cli.broker import register as register_broker
 from freeride.cli.doctor import register as register_doctor
 from freeride.cli.market import register as register_market
+from freeride.cli.orders import register as register_orders
 
 register_doctor(app, stores=extra_secret_stores)
 register_market(app)
 register_backtest(app)
 register_alerts(app)
 register_api_tokens(app)
+register_orders(app)
+register_broker(app)
 
 __all__ = ["_run", "app", "main"]
 

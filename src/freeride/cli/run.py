@@ -1,9 +1,15 @@
-"""``freeride run``: the embedded main job with a live progress bar and a summary table."""
+"""``freeride run``: the embedded main job with a live progress bar and a summary table.
+
+By default it also serves the API and dashboard on the loopback interface, prints the URL and a
+login token valid for this run, and keeps serving after the feed until Ctrl-C; ``--exit-when-done``
+returns as soon as the feed is exhausted (the API then runs only when ``FREERIDE_API__ENABLED``).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import sys
 from typing import Annotated, Any
 
@@ -14,6 +20,7 @@ from rich.table import Table
 
 from freeride.api import create_app
 from freeride.app.embedded import run_embedded
+from freeride.app.serving import Serving
 from freeride.app.summary import RunSummary
 from freeride.cli.app import app
 from freeride.config.settings import Settings, load_settings
@@ -62,6 +69,10 @@ def run(
         float | None, typer.Option(help="Replay speed: 0 = as fast as possible, N = N× real time.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
+    port: Annotated[
+        int | None,
+        typer.Option(help="Dashboard port (default FREERIDE_API__PORT, else 8000 or a free one if taken)."),
+    ] = None,
 ) -> None:
     """Replay the configured feeds through the bus, trade them on the paper broker, store everything."""
     overrides: dict[str, Any] = {}
@@ -75,17 +86,46 @@ def run(
         err_console.print(f"[red]configuration error[/red]\n{exc}")
         raise typer.Exit(2) from None
     configure_logging(settings.log.level, settings.log.format)
-    summary = _run(settings, quiet=as_json)
+    serving = None
+    if not exit_when_done:
+        settings = _serving_settings(settings, port)
+        serving = Serving(announce=_announce)
+    summary = _run(settings, quiet=as_json, serving=serving)
     if as_json:
         print(json.dumps(summary.to_json()))
     else:
         _print_summary(summary)
-    # The dashboard (and with it serving until interrupted) is not part of the embedded job yet, so
-    # both forms return when the feed is exhausted; --exit-when-done keeps that promise for scripts.
-    _ = exit_when_done
 
 
-def _run(settings: Settings, quiet: bool) -> RunSummary:
+def _serving_settings(settings: Settings, port: int | None) -> Settings:
+    """API on; the port asked for, else the configured one, else 8000 or any free one if taken."""
+    api = settings.api
+    if port is None:
+        port = api.port
+        if "port" not in api.model_fields_set and not _free(api.host, port):
+            port = 0
+    return settings.model_copy(update={"api": api.model_copy(update={"enabled": True, "port": port})})
+
+
+def _free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _announce(url: str, token: str) -> None:
+    err_console.print(f"[bold]dashboard[/bold]   {url}", soft_wrap=True)
+    err_console.print(
+        f"[bold]login token[/bold] {token}  (admin; shown once, revoked when this run stops)", soft_wrap=True
+    )
+    err_console.print("serving until Ctrl-C", soft_wrap=True)
+    sys.stderr.flush()
+
+
+def _run(settings: Settings, quiet: bool, serving: Serving | None = None) -> RunSummary:
     clock = LiveClock()
     columns = (
         TextColumn("[bold]{task.description}"),
@@ -97,7 +137,7 @@ def _run(settings: Settings, quiet: bool) -> RunSummary:
     try:
         with Progress(*columns, console=err_console, disable=quiet, transient=False) as bar:
             progress = _RichProgress(bar)
-            summary = asyncio.run(run_embedded(settings, clock, progress, serve=create_app))
+            summary = asyncio.run(run_embedded(settings, clock, progress, serve=create_app, serving=serving))
             progress.finish()
     except FreerideError as exc:
         err_console.print(f"[red]error:[/red] {exc}")

@@ -19,6 +19,8 @@ class ApiSettings(FrozenConfig):
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     ws_queue_size: int = 1_000
     token_cache_s: float = 5.0
+    ws_heartbeat_s: float = 20.0
+    ws_coalesce_s: float = 0.02
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -37,6 +39,22 @@ class ApiSettings(FrozenConfig):
     def _queue(cls, value: int) -> int:
         if value <= 0:
             raise problem(f"must be > 0, got {value}", "set events buffered per WebSocket client, e.g. 1000")
+        return value
+
+    @field_validator("ws_heartbeat_s")
+    @classmethod
+    def _heartbeat(cls, value: float) -> float:
+        if value <= 0:
+            raise problem(f"must be > 0, got {value}", "set seconds between WebSocket heartbeats, e.g. 20")
+        return value
+
+    @field_validator("ws_coalesce_s")
+    @classmethod
+    def _coalesce(cls, value: float) -> float:
+        if not 0 <= value <= 1:
+            raise problem(
+                f"must be between 0 and 1, got {value}", "set seconds to gather events per frame, e.g. 0.02"
+            )
         return value
 
     @field_validator("token_cache_s")

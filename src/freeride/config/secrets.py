@@ -204,6 +204,41 @@ class ChainedSecretStore:
         for store in self.stores:
             store.check()
 
+    def write_back(self, name: str, value: str) -> list[str]:
+        """Store a value that replaces one the program read (a rotated token); returns the stores written.
+
+        ``set`` writes to the first writable store only, which is right for a new secret but not
+        for a rotated one: an older copy in another store would still be found first, or be read
+        after the next restart, and a spent refresh token is worthless. So every writable store
+        that holds the name gets the new value (the first writable one when none holds it yet).
+        A read-only store earlier in the order that holds the name would hide the new value
+        for ever: that is an error naming the variable to remove.
+        """
+        holders: list[SecretStore] = []
+        for store in self.stores:
+            try:
+                held = store.get(name) is not None
+            except SecretStoreUnavailable as exc:
+                self._warn(store, exc)
+                continue
+            if held and not store.writable and not holders:
+                raise SecretStoreError(
+                    f"{name!r} is read from the read-only {store.name} store, which would hide its new value",
+                    f"unset {env_secret_name(name)} and store it with a writable store instead"
+                    if store.name == "env"
+                    else f"move {name!r} to a writable store",
+                )
+            if held and store.writable:
+                holders.append(store)
+        if not holders:
+            self.set(name, value)
+            return [next(s.name for s in self.stores if s.writable)]
+        written: list[str] = []
+        for store in holders:
+            store.set(name, value)
+            written.append(store.name)
+        return written
+
     def _warn(self, store: SecretStore, exc: SecretStoreUnavailable) -> None:
         if self._warn_on_skip and store.name not in self._warned:
             self._warned.add(store.name)

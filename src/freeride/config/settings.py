@@ -23,6 +23,7 @@ from pydantic_settings import SettingsError as _SourceError
 
 from freeride.config.alerts import AlertSettings
 from freeride.config.api import ApiSettings
+from freeride.config.execution import ExecutionSettings
 from freeride.config.notify import NotifySettings
 from freeride.config.problems import InvalidSettings, SettingProblem, problem, problems_from
 from freeride.config.run import FeedSettings, FrozenConfig, RunSettings, default_feeds, shipped_files
@@ -54,7 +55,7 @@ PROVIDERS_NEEDING_KEYS: dict[str, str] = {
     "finnhub": "finnhub_api_key",
     "massive": "massive_api_key",
 }
-SecretKind = Literal["env", "file", "keyring"]
+SecretKind = Literal["env", "file", "keyring", "azure_keyvault"]
 
 
 def _split_list(value: Any) -> Any:
@@ -108,6 +109,35 @@ class SecretSettings(FrozenConfig):
     order: Annotated[list[SecretKind], NoDecode] = Field(default_factory=_default_order)
     file: Path = Field(default=Path("~/.config/freeride/secrets.json"), validate_default=True)
     keyring_service: str = "freeride"
+    azure_vault_url: str | None = None
+    azure_name_prefix: str = "freeride-"
+
+    @field_validator("azure_vault_url")
+    @classmethod
+    def _vault(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        text = value.strip().rstrip("/")
+        if not text.startswith("https://"):
+            raise problem(f"{value!r} is not an https:// URL", "use e.g. https://my-vault.vault.azure.net")
+        return text
+
+    @field_validator("azure_name_prefix")
+    @classmethod
+    def _vault_prefix(cls, value: str) -> str:
+        if not all(c.isascii() and (c.isalnum() or c == "-") for c in value) or len(value) > 64:
+            raise problem(f"{value!r} is not a Key Vault name prefix", "use letters, digits and -")
+        return value
+
+    @model_validator(mode="after")
+    def _vault_needs_url(self) -> SecretSettings:
+        if "azure_keyvault" in self.order and self.azure_vault_url is None:
+            raise problem(
+                "azure_keyvault is in the order but no vault URL is set",
+                "set FREERIDE_SECRETS__AZURE_VAULT_URL=https://<vault>.vault.azure.net",
+                at="azure_vault_url",
+            )
+        return self
 
     @field_validator("order", mode="before")
     @classmethod
@@ -226,6 +256,7 @@ class Settings(BaseSettings):
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    execution: ExecutionSettings = Field(default_factory=ExecutionSettings)
 
     @field_validator("database_url")
     @classmethod

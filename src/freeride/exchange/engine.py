@@ -18,7 +18,7 @@ from enum import StrEnum
 import msgspec
 
 from freeride.core.errors import InvalidInput
-from freeride.core.market import Bar
+from freeride.core.market import Bar, Quote
 from freeride.core.orders import (
     AccountState,
     Fill,
@@ -32,6 +32,7 @@ from freeride.core.orders import (
 from freeride.exchange.costs import NO_IMPACT, Commission, PercentCommission, PriceImpact
 from freeride.exchange.matching import Resting, match_bar, match_close, price_problem, resting
 from freeride.exchange.portfolio import Portfolio, to_price
+from freeride.exchange.quotes import QuoteBook
 
 __all__ = ["ExchangeConfig", "FillTiming", "SimulatedExchange", "Update", "to_price"]
 
@@ -71,6 +72,8 @@ class SimulatedExchange:
         self._pending: dict[str, list[Resting]] = {}
         self._orders: dict[str, Order] = {}
         self._last_bar: dict[str, Bar] = {}
+        self._by_broker_id: dict[str, str] = {}
+        self.quotes = QuoteBook()
         # read-only views for a driver that skips ``on_bar`` while nothing waits (see ``fast_path``)
         self.waiting: Mapping[str, list[Resting]] = self._pending
         self.last_bars: dict[str, Bar] = self._last_bar
@@ -86,6 +89,11 @@ class SimulatedExchange:
         prices = self.portfolio.prices
         for symbol, bar in self._last_bar.items():
             prices[symbol] = bar.close
+        if self.quotes.last:  # live quotes (paper trading) mark at the mid when newer than the bar
+            for symbol, q in self.quotes.last.items():
+                seen = self._last_bar.get(symbol)
+                if seen is None or q.ts_event >= seen.ts_event:
+                    prices[symbol] = q.mid
 
     # -- orders --------------------------------------------------------------------------------
     def submit(self, order: Order, now_ns: int) -> tuple[Order, list[Update]]:
@@ -109,6 +117,10 @@ class SimulatedExchange:
             ts_init=now_ns,
         )
         self._orders[order.client_order_id] = accepted
+        self._by_broker_id[f"{self._prefix}{self._seq}"] = order.client_order_id
+        quote = self.quotes.last.get(order.symbol)
+        if quote is not None:  # live paper trading: the current quote decides
+            return accepted, self._with_account(self._quote_submit(accepted, now_ns), quote.ts_event, now_ns)
         last = self._last_bar.get(order.symbol)
         if self._close_timing and last is not None and order.order_type is OrderType.MARKET:
             fills = self._fill(accepted, last.close, True, last.ts_event, now_ns)
@@ -154,10 +166,117 @@ class SimulatedExchange:
     def order(self, client_order_id: str) -> Order | None:
         return self._orders.get(client_order_id)
 
+    def order_by_broker_id(self, broker_order_id: str) -> Order | None:
+        client_order_id = self._by_broker_id.get(broker_order_id)
+        return None if client_order_id is None else self._orders.get(client_order_id)
+
+    def replace(self, client_order_id: str, new: Order, now_ns: int) -> tuple[Order, list[Update]]:
+        """Cancel an open order and submit ``new`` in its place (a new client id, new terms)."""
+        old = self._orders.get(client_order_id)
+        if old is None:
+            raise InvalidInput(f"no order with client id {client_order_id!r}")
+        if not old.status.is_open:
+            raise InvalidInput(
+                f"order {client_order_id!r} is {old.status.value}; only open orders can change"
+            )
+        if new.client_order_id in self._orders:
+            raise InvalidInput(f"client order id {new.client_order_id!r} is already used")
+        self._drop_pending(old)
+        replaced = _evolve(
+            old, status=OrderStatus.CANCELED, reason=f"replaced by {new.client_order_id}", ts_init=now_ns
+        )
+        self._orders[client_order_id] = replaced
+        ack, updates = self.submit(new, now_ns)
+        return ack, [replaced, *updates]
+
     def open_orders(self) -> list[Order]:
         return [o for o in self._orders.values() if o.status.is_open]
 
     # -- market data ---------------------------------------------------------------------------
+    def on_quote(self, quote: Quote, now_ns: int) -> list[Update]:
+        """Fill what waits for this symbol at the quote (buys at the ask, sells at the bid).
+
+        A side with a size fills at most that many units per quote, so a large order fills in
+        parts over several quotes; a quote without sizes fills whatever waits.
+        """
+        self.quotes.last[quote.symbol] = quote
+        waiting = self._pending.get(quote.symbol)
+        if not waiting:
+            return []
+        updates, keep = self.quotes.match(waiting, quote, self._fill_part, self._expire, now_ns)
+        if keep:
+            self._pending[quote.symbol] = keep
+        else:
+            self._pending.pop(quote.symbol, None)
+        return self._with_account(updates, quote.ts_event, now_ns) if updates else updates
+
+    def _quote_submit(self, order: Order, now_ns: int) -> list[Update]:
+        r = resting(order)
+        quote = self.quotes.last[order.symbol]
+        updates, keep = self.quotes.match([r], quote, self._fill_part, self._expire, now_ns)
+        if keep:
+            if order.time_in_force is TimeInForce.IOC:
+                updates.append(self._expire(keep[0].order, OrderStatus.CANCELED, now_ns))
+            else:
+                self._pending.setdefault(order.symbol, []).extend(keep)
+        return updates
+
+    def _fill_part(
+        self, order: Order, quantity: Decimal, price_f: float, market_like: bool, ts_event: int, now_ns: int
+    ) -> list[Update]:
+        """Fill ``quantity`` of ``order``: one numbered fill, the order partly or fully filled."""
+        buy = order.side is Side.BUY
+        price = to_price(price_f)
+        if market_like and self._impact is not None:
+            price = self._impact.adjust(price, 1 if buy else -1)
+        elif not market_like and order.limit_price is not None:
+            price = min(price, order.limit_price) if buy else max(price, order.limit_price)
+        commission = self._charge(quantity, price)
+        holding = self.portfolio.book_fill(order.symbol, quantity if buy else -quantity, price, commission)
+        filled_qty = order.filled_quantity + quantity
+        avg = (
+            price
+            if order.avg_fill_price is None
+            else ((order.avg_fill_price * order.filled_quantity + price * quantity) / filled_qty)
+        )
+        done = filled_qty >= order.quantity
+        updated = msgspec.structs.replace(
+            order,
+            status=OrderStatus.FILLED if done else OrderStatus.PARTIALLY_FILLED,
+            filled_quantity=filled_qty,
+            avg_fill_price=avg,
+            ts_event=ts_event,
+            ts_init=now_ns,
+        )
+        self._orders[order.client_order_id] = updated
+        seq = self.quotes.next_fill_number(order.client_order_id)
+        fill = Fill(
+            fill_id=f"{order.broker_order_id}-{seq}",
+            client_order_id=order.client_order_id,
+            broker_order_id=order.broker_order_id,
+            strategy=order.strategy,
+            symbol=order.symbol,
+            side=order.side,
+            quantity=quantity,
+            price=price,
+            commission=commission,
+            ts_event=ts_event,
+            ts_init=now_ns,
+        )
+        out: list[Update] = [updated, fill]
+        if self.config.position_updates:
+            out.append(
+                Position(
+                    symbol=order.symbol,
+                    quantity=holding.quantity,
+                    avg_price=holding.avg_price,
+                    realized_pnl=holding.realized_pnl,
+                    ts_event=ts_event,
+                    ts_init=now_ns,
+                )
+            )
+        return out
+
     def on_bar(self, bar: Bar, now_ns: int) -> list[Update]:
         """Fill what waits for this symbol against this bar, then remember the bar as the last one.
 

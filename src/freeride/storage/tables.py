@@ -261,3 +261,31 @@ api_tokens = sa.Table(
     _ns("last_used_at", nullable=True),
     sa.Index(None, "name"),
 )
+
+# -- execution controls (revision 0003) -----------------------------------------------------------
+# Halts (the kill switch, a reconciliation halt, the daily-loss halt) live here so a separate
+# process (``freeride kill``) can stop a running engine, which polls this table, and so a halt
+# survives a restart. One row per kind: engaging a kind again replaces its row.
+execution_halts = sa.Table(
+    "execution_halts",
+    metadata,
+    sa.Column("kind", sa.String(), primary_key=True),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("source", sa.String(), nullable=False),
+    _ns("since_ns"),
+    _ns("until_ns", nullable=True),
+)
+
+# Orders held in approval mode and the decision a person made on each.
+order_approvals = sa.Table(
+    "order_approvals",
+    metadata,
+    sa.Column("run_id", sa.String(), primary_key=True),
+    sa.Column("client_order_id", sa.String(), primary_key=True),
+    sa.Column("state", sa.String(), nullable=False),
+    sa.Column("summary", sa.Text, nullable=False),
+    _ns("requested_at"),
+    _ns("decided_at", nullable=True),
+    sa.Column("decided_by", sa.String(), nullable=True),
+    sa.Index(None, "state", "requested_at"),
+)

@@ -44,7 +44,7 @@ def make(queue_size: int = 1_000) -> tuple[TestClient, InMemoryBus, AlertEngine,
     bus = InMemoryBus(clock)
     engine = AlertEngine(bus, clock)
     state = ApiState(
-        settings=ApiSettings(ws_queue_size=queue_size),
+        settings=ApiSettings(ws_queue_size=queue_size, ws_coalesce_s=0),  # ManualClock: no gathering
         clock=clock,
         tokens=TokenAuth(MemoryTokens(), clock),  # type: ignore[arg-type]
         bus=bus,

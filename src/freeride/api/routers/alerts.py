@@ -13,12 +13,12 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from freeride.alerts.service import AlertService
 from freeride.api.deps import alert_service, require
-from freeride.api.errors import ApiError
+from freeride.api.errors import ERROR_RESPONSES, ApiError
 from freeride.api.schemas import AlertIn, AlertList, AlertOut, FiringOut
 from freeride.core.clock import ns_to_datetime
 from freeride.ports.tokens import Scope
 
-router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
+router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"], responses=ERROR_RESPONSES)
 Service = Annotated[AlertService, Depends(alert_service)]
 READ = [Depends(require(Scope.READ))]
 WRITE = [Depends(require(Scope.TRADE))]

@@ -1,0 +1,26 @@
+"""Alpaca settings: which endpoint (paper or live), the keys, and the reconnect pacing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import SecretStr
+
+LIVE_URL = "https://api.alpaca.markets"
+PAPER_URL = "https://paper-api.alpaca.markets"
+
+
+@dataclass(frozen=True)
+class AlpacaConfig:
+    key_id: SecretStr
+    secret_key: SecretStr
+    base_url: str = PAPER_URL
+    stream_url: str = "wss://paper-api.alpaca.markets/stream"
+    timeout_s: float = 10.0
+    reconnect_base_s: float = 0.5
+    reconnect_cap_s: float = 30.0
+    name: str = "alpaca"
+
+    @property
+    def paper(self) -> bool:
+        return "paper" in self.base_url

@@ -1,0 +1,48 @@
+"""Pagination for every list: ``limit`` and ``offset`` in, ``Page`` out.
+
+Lists are newest first where they have a time, and every page says its ``total`` so a client can
+draw a pager without a second call. Repositories return the filtered rows; the page is cut here so
+all lists page the same way whatever store sits below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Generic, TypeVar
+
+from fastapi import Depends, Query
+from pydantic import BaseModel
+
+MAX_LIMIT = 1_000
+T = TypeVar("T")
+
+
+class PageParams(BaseModel):
+    limit: int = 100
+    offset: int = 0
+
+    def cut(self, rows: Sequence[T]) -> list[T]:
+        return list(rows[self.offset : self.offset + self.limit])
+
+
+async def page_params(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="items per page")] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000, description="items to skip")] = 0,
+) -> PageParams:
+    return PageParams(limit=limit, offset=offset)
+
+
+Paging = Annotated[PageParams, Depends(page_params)]
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list: the items, how many matched in all, and where the page starts."""
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+    @classmethod
+    def of(cls, rows: Sequence[T], paging: PageParams) -> Page[T]:
+        return cls(items=paging.cut(rows), total=len(rows), limit=paging.limit, offset=paging.offset)

@@ -1,0 +1,98 @@
+"""``/api/v1/backtests``: start a backtest on this process's data, follow it, read its figures.
+
+Progress streams on the WebSocket topic ``backtest.progress.<run id>``; finished runs are stored
+and also listed by ``/api/v1/runs``. Starting one needs ``trade``; reading needs ``read``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from freeride.api.deps import state_of
+from freeride.api.deps_v1 import READ, RUN_ID_PATTERN, WRITE
+from freeride.api.errors import ERROR_RESPONSES, ApiError
+from freeride.api.pages import Page, Paging
+from freeride.app.backtest_jobs import BacktestJobs, Job
+from freeride.core.errors import InvalidInput
+from freeride.strategies.registry import STRATEGIES
+
+router = APIRouter(prefix="/api/v1/backtests", tags=["backtests"], responses=ERROR_RESPONSES)
+
+
+class BacktestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    strategy: str = Field(examples=["sma_cross"], max_length=64)
+    symbol: str = Field(examples=["GOOG"], max_length=32)
+    params: dict[str, float | int | bool | str] = Field(
+        default_factory=dict, examples=[{"fast": 10, "slow": 30}]
+    )
+    cash: Decimal = Field(default=Decimal(100_000), gt=0, le=Decimal("1e12"), allow_inf_nan=False)
+    commission: Decimal = Field(default=Decimal("0.001"), ge=0, lt=1, allow_inf_nan=False)
+
+
+class BacktestOut(BaseModel):
+    run_id: str
+    strategy: str
+    symbol: str
+    status: str
+    done: int
+    total: int
+    summary: dict[str, Any] | None
+    error: str | None
+    progress_topic: str
+
+    @classmethod
+    def of(cls, job: Job) -> BacktestOut:
+        return cls(
+            run_id=job.run_id,
+            strategy=job.strategy,
+            symbol=job.symbol,
+            status=job.status,
+            done=job.done,
+            total=job.total,
+            summary=job.summary,
+            error=job.error,
+            progress_topic=f"backtest.progress.{job.run_id}",
+        )
+
+
+async def jobs_of(request: Request) -> BacktestJobs:
+    jobs = state_of(request).backtests
+    if jobs is None:
+        raise ApiError(503, "backtests cannot be started in this process")
+    return jobs
+
+
+Jobs = Annotated[BacktestJobs, Depends(jobs_of)]
+
+
+@router.post("", status_code=202, dependencies=WRITE)
+async def start(body: BacktestIn, jobs: Jobs) -> BacktestOut:
+    if body.strategy not in STRATEGIES:
+        known = ", ".join(sorted(STRATEGIES))
+        raise ApiError(
+            422, f"strategy: unknown {body.strategy!r}; one of {known}", fields=[("strategy", known)]
+        )
+    try:
+        job = jobs.start(body.strategy, body.symbol, dict(body.params), body.cash, body.commission)
+    except InvalidInput as exc:
+        raise ApiError(422, str(exc), fields=[("body", str(exc))]) from None
+    return BacktestOut.of(job)
+
+
+@router.get("", dependencies=READ)
+async def list_jobs(jobs: Jobs, paging: Paging) -> Page[BacktestOut]:
+    """Backtests started in this process, newest first (stored ones: ``/api/v1/runs``)."""
+    return Page[BacktestOut].of([BacktestOut.of(j) for j in reversed(jobs.jobs.values())], paging)
+
+
+@router.get("/{run_id}", dependencies=READ)
+async def get_job(jobs: Jobs, run_id: Annotated[str, Path(pattern=RUN_ID_PATTERN)]) -> BacktestOut:
+    job = jobs.jobs.get(run_id)
+    if job is None:
+        raise ApiError(404, f"no backtest {run_id!r} started in this process (stored runs: /api/v1/runs)")
+    return BacktestOut.of(job)

@@ -1,0 +1,84 @@
+"""``/api/v1``: system events with filters, runs (embedded runs and backtests), settings (masked).
+
+Settings are shown as the process runs with them, secrets replaced by ``**********`` and
+passwords in URLs masked; reading them needs the ``admin`` scope since even masked, the shape of
+a deployment is worth something to an attacker.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from freeride.api.deps import state_of
+from freeride.api.deps_v1 import ADMIN, READ, RUN_ID_PATTERN, KnownRun, Repos, time_ns
+from freeride.api.errors import ERROR_RESPONSES, ApiError
+from freeride.api.pages import Page, Paging
+from freeride.api.views import RunOut, SystemEventOut
+from freeride.config.urls import mask_url
+from freeride.core.system import Level
+
+router = APIRouter(prefix="/api/v1", tags=["system"], responses=ERROR_RESPONSES)
+SCAN_LIMIT = 10_000
+
+
+@router.get("/events", dependencies=READ)
+async def events(
+    repos: Repos,
+    paging: Paging,
+    run: Annotated[str | None, Query(pattern=RUN_ID_PATTERN, description="only this run")] = None,
+    level: Level | None = None,
+    min_level: Level | None = None,
+    source: Annotated[str | None, Query(max_length=64)] = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> Page[SystemEventOut]:
+    """System events, newest first, filtered by run, level (or worse), source and time."""
+    if paging.offset + paging.limit > SCAN_LIMIT:
+        raise ApiError(422, f"offset + limit must be <= {SCAN_LIMIT}", fields=[("offset", "too far")])
+    rows = await repos.system_events.query(
+        run,
+        level=level,
+        min_level=min_level,
+        source=source,
+        start_ns=time_ns(start, "start"),
+        end_ns=time_ns(end, "end"),
+        limit=SCAN_LIMIT,
+        newest_first=True,
+    )
+    return Page[SystemEventOut].of([SystemEventOut.of(e) for e in rows], paging)
+
+
+@router.get("/runs", dependencies=READ)
+async def runs(
+    repos: Repos,
+    paging: Paging,
+    kind: Annotated[
+        str | None, Query(max_length=64, description="run name, e.g. embedded or backtest")
+    ] = None,
+) -> Page[RunOut]:
+    """Stored runs (the embedded job and backtests), newest first."""
+    rows = [r for r in await repos.runs.list_runs() if kind is None or r.name == kind]
+    return Page[RunOut].of([RunOut.of(r) for r in rows], paging)
+
+
+@router.get("/runs/{run_id}", dependencies=READ)
+async def get_run(repos: Repos, run_id: KnownRun) -> RunOut:
+    """One run with its summary (a backtest's report figures are in ``summary``)."""
+    found = await repos.runs.get(run_id)
+    assert found is not None  # KnownRun checked it
+    return RunOut.of(found)
+
+
+@router.get("/settings", dependencies=ADMIN)
+async def settings(request: Request) -> dict[str, Any]:
+    full = state_of(request).full_settings
+    if full is None:
+        raise ApiError(503, "settings are not available in this process")
+    shown: dict[str, Any] = full.model_dump(mode="json")
+    for key in ("database_url", "redis_url"):
+        if isinstance(shown.get(key), str):
+            shown[key] = mask_url(shown[key])
+    return shown

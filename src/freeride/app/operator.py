@@ -1,0 +1,156 @@
+"""What the operator's commands do, as plain async functions over ``Settings``.
+
+The CLI (``freeride kill``, ``freeride orders``, ``freeride broker …``) and the API call these; each
+opens what it needs (the database, a broker session) and closes it again. None of them needs a
+running engine: the kill switch and approvals go through the database, which the engine polls.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import httpx
+
+from freeride.adapters.robinhood import Responder, RobinhoodAuth, TokenVault
+from freeride.app.brokers import build_broker, robinhood_config
+from freeride.app.secrets import extra_secret_stores
+from freeride.config.secrets import ChainedSecretStore, build_secret_store
+from freeride.config.settings import Settings
+from freeride.core.clock import Clock
+from freeride.core.errors import AuthError, FreerideError
+from freeride.core.orders import Order, Position
+from freeride.execution.control import ExecutionControl
+from freeride.ports.broker import BrokerAccount, SessionState
+from freeride.ports.execution import Approval, Halt, HaltKind
+from freeride.storage.engine import create_engine
+from freeride.storage.execution import SqlControlStore, SqlExecutionStore
+from freeride.storage.migrate import upgrade
+
+
+def secret_chain(settings: Settings) -> ChainedSecretStore:
+    return build_secret_store(settings, extra_secret_stores(settings), warn=False)
+
+
+@asynccontextmanager
+async def control(settings: Settings, clock: Clock) -> AsyncIterator[ExecutionControl]:
+    await upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        yield ExecutionControl(SqlControlStore(engine), clock)
+    finally:
+        await engine.dispose()
+
+
+async def kill(settings: Settings, clock: Clock, reason: str, by: str) -> Halt:
+    async with control(settings, clock) as c:
+        return await c.kill(reason, by)
+
+
+async def resume(
+    settings: Settings, clock: Clock, by: str, kinds: list[HaltKind] | None = None
+) -> list[Halt]:
+    async with control(settings, clock) as c:
+        return await c.resume(by, kinds)
+
+
+async def halts(settings: Settings, clock: Clock) -> list[Halt]:
+    async with control(settings, clock) as c:
+        return await c.status()
+
+
+async def pending(settings: Settings, clock: Clock) -> list[Approval]:
+    async with control(settings, clock) as c:
+        return await c.pending_approvals(settings.execution.run_id())
+
+
+async def decide(settings: Settings, clock: Clock, client_order_id: str, approve: bool, by: str) -> bool:
+    async with control(settings, clock) as c:
+        run_id = settings.execution.run_id()
+        if approve:
+            return await c.approve(run_id, client_order_id, by)
+        return await c.reject(run_id, client_order_id, by)
+
+
+async def stored_orders(settings: Settings, run_id: str | None, open_only: bool, limit: int) -> list[Order]:
+    await upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        store = SqlExecutionStore(engine)
+        rid = run_id or settings.execution.run_id()
+        if open_only:
+            return await store.open_orders(rid)
+        return await store.recent_orders(rid, limit)
+    finally:
+        await engine.dispose()
+
+
+async def stored_positions(settings: Settings, run_id: str | None) -> list[Position]:
+    await upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        return await SqlExecutionStore(engine).positions(run_id or settings.execution.run_id())
+    finally:
+        await engine.dispose()
+
+
+@dataclass
+class BrokerReport:
+    broker: str
+    session: SessionState | None = None
+    account: BrokerAccount | None = None
+    positions: list[Position] = field(default_factory=list)
+    open_orders: int = 0
+    problem: str = ""
+
+
+async def broker_report(
+    settings: Settings, clock: Clock, transport: httpx.AsyncBaseTransport | None = None
+) -> BrokerReport:
+    """Ask the configured broker: is the session alive, the account, positions, open orders."""
+    report = BrokerReport(broker=settings.execution.broker)
+    try:
+        broker = build_broker(settings, clock, secret_chain(settings), transport)
+    except FreerideError as exc:
+        report.problem = str(exc)
+        return report
+    try:
+        await broker.connect()
+        report.session = await broker.session()
+        if report.session.alive:
+            report.account = await broker.account()
+            report.positions = await broker.positions()
+            report.open_orders = len(await broker.open_orders())
+    except FreerideError as exc:
+        report.problem = f"{type(exc).__name__}: {exc}"
+    finally:
+        await broker.close()
+    return report
+
+
+async def robinhood_login(
+    settings: Settings,
+    clock: Clock,
+    responder: Responder,
+    *,
+    username: str,
+    password: str,
+    totp_secret: str | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> str:
+    """Log in once (approving this device if Robinhood asks), store the tokens; returns where."""
+    secrets = secret_chain(settings)
+    vault = TokenVault(secrets)
+    device = vault.device_token() or str(uuid.uuid4())
+    auth = RobinhoodAuth(robinhood_config(settings), clock, transport)
+    try:
+        tokens = await auth.login(username, password, device, responder, totp_secret=totp_secret)
+    finally:
+        await auth.aclose()
+    if not tokens.refresh_token:
+        raise AuthError("robinhood: the login returned no refresh token")
+    if vault.device_token() != device:
+        vault.save_device_token(device)
+    return ", ".join(vault.save(tokens))

@@ -1,0 +1,70 @@
+"""Readiness: can this process do its job right now? One check per dependency, each with a reason.
+
+Liveness (``/healthz``) touches nothing; readiness asks the database for ``SELECT 1`` (bounded in
+time), looks at the bus, the market-data providers and the broker sessions. A part that is not
+configured in this process is reported as such and does not make the process unready.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from freeride.exchange.portfolio import Portfolio
+from freeride.ports.bus import Bus
+
+DB_TIMEOUT_S = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+ProviderCheck = Callable[[], Awaitable[Check]]
+
+
+async def check_database(engine: AsyncEngine | None) -> Check:
+    if engine is None:
+        return Check("database", False, "no database configured in this process")
+    try:
+        async with asyncio.timeout(DB_TIMEOUT_S):
+            async with engine.connect() as conn:
+                await conn.execute(sa.text("SELECT 1"))
+    except TimeoutError:
+        return Check("database", False, f"no answer within {DB_TIMEOUT_S:g} s")
+    except Exception as exc:  # any driver error means not ready; the reason is what matters
+        return Check("database", False, f"{type(exc).__name__}: {exc}"[:200])
+    return Check("database", True, f"{engine.dialect.name} answers")
+
+
+def check_bus(bus: Bus | None) -> Check:
+    if bus is None:
+        return Check("bus", False, "no event bus in this process")
+    return Check("bus", True, f"{type(bus).__name__} running")
+
+
+def check_brokers(accounts: Mapping[str, Portfolio]) -> Check:
+    if not accounts:
+        return Check("broker", True, "no broker session in this process")
+    return Check("broker", True, f"{len(accounts)} paper account(s), in process")
+
+
+async def readiness(
+    engine: AsyncEngine | None,
+    bus: Bus | None,
+    accounts: Mapping[str, Portfolio],
+    providers: ProviderCheck | None = None,
+) -> list[Check]:
+    checks = [await check_database(engine), check_bus(bus)]
+    checks.append(
+        await providers() if providers else Check("providers", True, "replay feed only (no live providers)")
+    )
+    checks.append(check_brokers(accounts))
+    return checks

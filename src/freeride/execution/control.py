@@ -1,0 +1,51 @@
+"""Operator controls as service methods: kill, resume, approve, reject, status.
+
+The CLI (``freeride kill``, ``freeride orders approve``) and the API call these same methods. They
+work on the control store alone, so they need no running engine: a running engine sees the change
+at its next poll (``execution.kill_switch.poll_s``), and an engine started later starts halted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from freeride.core.clock import Clock
+from freeride.ports.execution import Approval, ApprovalState, ControlStore, Halt, HaltKind
+
+
+class ExecutionControl:
+    def __init__(self, controls: ControlStore, clock: Clock) -> None:
+        self._controls = controls
+        self._clock = clock
+
+    async def kill(self, reason: str, by: str) -> Halt:
+        """Engage the kill switch: open orders are cancelled and nothing new is sent until resumed."""
+        halt = Halt(
+            kind=HaltKind.KILL,
+            reason=reason or "kill switch engaged",
+            source=by,
+            since_ns=self._clock.now_ns(),
+        )
+        await self._controls.engage(halt)
+        return halt
+
+    async def resume(self, by: str, kinds: Sequence[HaltKind] | None = None) -> list[Halt]:
+        """Clear halts (all by default); returns what was cleared. ``by`` is recorded by the engine."""
+        return await self._controls.release(kinds)
+
+    async def status(self) -> list[Halt]:
+        """The halts in force now (an expired daily-loss halt is left out)."""
+        now = self._clock.now_ns()
+        return [h for h in await self._controls.halts() if h.active(now)]
+
+    async def pending_approvals(self, run_id: str | None = None) -> list[Approval]:
+        return await self._controls.approvals(run_id, ApprovalState.PENDING)
+
+    async def approve(self, run_id: str, client_order_id: str, by: str) -> bool:
+        return await self._decide(run_id, client_order_id, ApprovalState.APPROVED, by)
+
+    async def reject(self, run_id: str, client_order_id: str, by: str) -> bool:
+        return await self._decide(run_id, client_order_id, ApprovalState.REJECTED, by)
+
+    async def _decide(self, run_id: str, client_order_id: str, state: ApprovalState, by: str) -> bool:
+        return await self._controls.decide(run_id, client_order_id, state, by, self._clock.now_ns())

@@ -1,0 +1,49 @@
+"""Prometheus metrics: one registry per process object, never the library's global one.
+
+Names start with ``freeride_`` and use base units (seconds, bytes, totals). Labels stay low in
+cardinality: HTTP metrics are labelled by the route *template* (``/api/v1/runs/{run_id}``), never
+the concrete path, and by method and status class (``2xx``), so a scanner hitting random URLs
+cannot grow the series without bound. Values read from other objects (bus counters, WebSocket
+clients) are gauges with a callback, computed only when scraped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+
+
+class Metrics:
+    """The process's metrics; ``observe_request`` is cheap enough to call on every request."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "freeride_http_requests",
+            "HTTP requests answered, by route template, method and status class.",
+            ("route", "method", "status"),
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "freeride_http_request_duration_seconds",
+            "Time to answer an HTTP request, by route template.",
+            ("route",),
+            buckets=_BUCKETS,
+            registry=self.registry,
+        )
+
+    def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
+        self.requests.labels(route, method, f"{status // 100}xx").inc()
+        self.latency.labels(route).observe(seconds)
+
+    def gauge(self, name: str, doc: str, read: Callable[[], float]) -> None:
+        """A gauge whose value is ``read()`` at scrape time."""
+        Gauge(name, doc, registry=self.registry).set_function(read)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,192 @@
+"""The Robinhood broker: tokens in the secret store, refresh ahead of expiry with rotation, 401
+recovery, idempotent ref_id orders, polled executions reported once."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from robinhood_setup import DEVICE, T0, auth, broker, store
+
+from freeride.adapters.robinhood import Headless, TokenVault
+from freeride.adapters.robinhood.parse import client_id_from, ref_id_for
+from freeride.core.clock import ManualClock
+from freeride.core.errors import AuthError, UnknownOutcome
+from freeride.core.orders import Fill, Order, OrderStatus, OrderType, Side, client_order_id
+from freeride.ports.broker import BrokerUpdate
+from freeride.testing.fakes.robinhood import FakeRobinhood
+from freeride.testing.fakes.waiting import until
+
+HOUR = 3_600
+
+
+async def logged_in(tmp_path: Path, **fake_args: object) -> tuple[FakeRobinhood, ManualClock, TokenVault]:
+    clock = ManualClock(T0)
+    fake = FakeRobinhood(clock=clock, **fake_args)  # type: ignore[arg-type]
+    vault = TokenVault(store(tmp_path))
+    vault.save(await auth(fake, clock).login(fake.username, fake.password, DEVICE, Headless()))
+    return fake, clock, vault
+
+
+def order(cid: str, qty: str = "2", limit: str = "100") -> Order:
+    return Order(
+        client_order_id=cid,
+        strategy="s",
+        symbol="AAPL",
+        side=Side.BUY,
+        quantity=Decimal(qty),
+        order_type=OrderType.LIMIT,
+        limit_price=Decimal(limit),
+        status=OrderStatus.PENDING_NEW,
+        ts_event=T0,
+        ts_init=T0,
+    )
+
+
+def test_ref_ids_are_stable_and_carry_our_client_order_id() -> None:
+    cid = client_order_id("sma", "sig-1")
+    assert ref_id_for(cid) == ref_id_for(cid)
+    assert client_id_from(ref_id_for(cid)) == cid
+    assert client_id_from(ref_id_for("hand-made")) is None
+
+
+async def test_tokens_refresh_ahead_of_expiry_and_rotate_through_the_store(tmp_path: Path) -> None:
+    fake, clock, vault = await logged_in(tmp_path)
+    first = vault.load()
+    assert first is not None
+    rh = broker(fake, clock, store(tmp_path))
+    await rh.connect()
+    assert rh.daemon is not None
+    await until(lambda: clock.sleepers == 1)
+    clock.advance(23 * HOUR - 1)  # refresh is due an hour before expiry, not yet
+    await until(lambda: True)
+    assert fake.refreshes == 0
+    clock.advance(1)
+    await until(lambda: fake.refreshes == 1)
+    await until(lambda: clock.sleepers == 1)
+    stored = vault.load()
+    assert stored is not None
+    assert stored.refresh_token != first.refresh_token
+    assert stored.refresh_token in fake.refresh_tokens
+    assert first.refresh_token in fake.spent_refresh
+    secrets_file = json.loads((tmp_path / "secrets.json").read_text())
+    assert set(secrets_file) == {"robinhood_tokens"}  # JSON in the store, no pickle anywhere
+    assert (tmp_path / "secrets.json").stat().st_mode & 0o077 == 0
+    assert (await rh.session()).alive
+    await rh.close()
+
+
+async def test_a_revoked_access_token_is_refreshed_once_and_the_request_retried(tmp_path: Path) -> None:
+    fake, clock, _vault = await logged_in(tmp_path)
+    rh = broker(fake, clock, store(tmp_path))
+    await rh.connect()
+    fake.access.clear()  # expired or revoked server-side; the refresh token still works
+    assert (await rh.account()).cash == Decimal(10_000)
+    assert rh.client.refreshed_on_401 == 1
+    assert fake.refreshes == 1
+    await rh.close()
+
+
+async def test_a_refused_refresh_reports_the_dead_session_at_once(tmp_path: Path) -> None:
+    fake, clock, _ = await logged_in(tmp_path)
+    rh = broker(fake, clock, store(tmp_path))
+    lost: list[AuthError] = []
+
+    async def on_lost(exc: AuthError) -> None:
+        lost.append(exc)
+
+    rh.on_session_lost(on_lost)
+    await rh.connect()
+    fake.revoke_all()  # a password change logs every session out
+    with pytest.raises(AuthError, match="invalid_grant"):
+        await rh.positions()
+    assert len(lost) == 1
+    with pytest.raises(AuthError):
+        await rh.session()
+    await rh.close()
+
+
+async def test_no_stored_session_is_a_dead_session(tmp_path: Path) -> None:
+    clock = ManualClock(T0)
+    rh = broker(FakeRobinhood(clock=clock), clock, store(tmp_path))
+    await rh.connect()
+    state = await rh.session()
+    assert not state.alive
+    assert "freeride broker login robinhood" in state.detail
+    await rh.close()
+
+
+async def test_ref_id_makes_a_lost_reply_resolvable_and_a_resend_harmless(tmp_path: Path) -> None:
+    fake, clock, _ = await logged_in(tmp_path)
+    rh = broker(fake, clock, store(tmp_path))
+    await rh.connect()
+    cid = client_order_id("s", "1")
+    await rh.submit(order(client_order_id("s", "warm-up"), qty="1"))  # account and instrument looked up
+    fake.fail("lose_reply")
+    with pytest.raises(UnknownOutcome):
+        await rh.submit(order(cid))
+    fresh = broker(fake, clock, store(tmp_path))  # even another process finds it by its ref_id
+    await fresh.connect()
+    assert len(fake.orders) == 2
+    found = await fresh.order_by_client_id(cid)
+    assert found is not None
+    assert found.status is OrderStatus.ACCEPTED
+    assert found.client_order_id == cid
+    again = await fresh.submit(order(cid))  # the same ref_id: the same order
+    assert again.broker_order_id == found.broker_order_id
+    assert len(fake.orders) == 2
+    wire = fake.order_by_ref(ref_id_for(cid))
+    assert wire is not None
+    assert wire["type"] == "limit"
+    assert wire["price"] == "100"
+    await rh.close()
+    await fresh.close()
+
+
+async def test_polled_executions_are_reported_once_with_partial_fills(tmp_path: Path) -> None:
+    fake, clock, _ = await logged_in(tmp_path)
+    rh = broker(fake, clock, store(tmp_path))
+    seen: list[BrokerUpdate] = []
+    rh.on_update(seen.append)
+    await rh.connect()
+    cid = client_order_id("s", "1")
+    await rh.submit(order(cid, qty="3"))
+    fake.fill(ref_id_for(cid), "1", "99.5")
+    await rh.poll_once()
+    await rh.poll_once()  # nothing new: nothing reported
+    fake.fill(ref_id_for(cid), "2", "99")
+    await rh.poll_once()
+    await rh.poll_once()  # closed: no longer polled
+    orders = [u for u in seen if isinstance(u, Order)]
+    fills = [u for u in seen if isinstance(u, Fill)]
+    assert [o.status for o in orders] == [OrderStatus.PARTIALLY_FILLED, OrderStatus.FILLED]
+    assert [(f.quantity, f.price) for f in fills] == [
+        (Decimal(1), Decimal("99.5")),
+        (Decimal(2), Decimal(99)),
+    ]
+    assert fake.calls["order"] == 3
+    (position,) = await rh.positions()
+    assert (position.symbol, position.quantity) == ("AAPL", Decimal(3))
+    account = await rh.account()
+    assert account.cash == Decimal("9702.5")
+    assert account.equity == Decimal("9999.5")
+    cancelled_after_fill = await rh.cancel(cid)
+    assert cancelled_after_fill.status is OrderStatus.FILLED
+    await rh.close()
+
+
+async def test_open_orders_page_through_and_cancel(tmp_path: Path) -> None:
+    fake, clock, _ = await logged_in(tmp_path)
+    fake.page_size = 2
+    rh = broker(fake, clock, store(tmp_path))
+    await rh.connect()
+    ids = [client_order_id("s", str(n)) for n in range(5)]
+    for cid in ids:
+        await rh.submit(order(cid, qty="1"))
+    assert sorted(o.client_order_id for o in await rh.open_orders()) == sorted(ids)
+    cancelled = await rh.cancel(ids[0])
+    assert cancelled.status is OrderStatus.CANCELED
+    assert len(await rh.open_orders()) == 4
+    await rh.close()
