@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/backtest.py
 	$(BIN)/python benchmarks/alerts.py
 	$(BIN)/python benchmarks/execution.py
+	$(BIN)/python benchmarks/api.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build dist src/*.egg-info
