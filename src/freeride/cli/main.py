@@ -10,6 +10,7 @@ from freeride.cli.app import app
 from freeride.cli.backtest import register as register_backtest
 from freeride.cli.broker import register as register_broker
 from freeride.cli.doctor import register as register_doctor
+from freeride.cli.live import register as register_live
 from freeride.cli.market import register as register_market
 from freeride.cli.orders import register as register_orders
 
@@ -20,6 +21,7 @@ register_alerts(app)
 register_api_tokens(app)
 register_orders(app)
 register_broker(app)
+register_live(app)
 
 __all__ = ["_run", "app", "main"]
 

@@ -1,0 +1,400 @@
+"""Live trading: the market-data gateway → bars → strategies → order manager → broker, in one process.
+
+The components are the ones ``freeride run`` replays through (the same ``build_strategy`` call,
+the same ``StrategyHost``, the same order manager and paper matching engine); only the source of
+events (the gateway's streams or poller instead of files) and the clock differ.
+
+Ids. Each start gets a run row ``live-<broker>-<UTC start, YYYYMMDDTHHMMSSZ>-<hash>``, the hash
+being the first 8 hex digits of SHA-256 over what decides the trading (run settings, enabled
+providers and simulator seed, broker, account, risk limits); bars and system events are recorded
+under it. Orders, fills and positions are the order manager's ledger: with a real broker that is
+``execution.run_id()`` (``live-<broker>-<account>``), the same on every start so every restart
+reconciles against the broker; the paper broker's account lives only as long as the process, so
+its ledger is the run's own id (a ledger shared across runs would disagree with each new,
+empty paper account and halt trading at the reconciliation on start).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from freeride.app.alerts import build_alerts
+from freeride.app.brokers import build_broker
+from freeride.app.execution import build_execution
+from freeride.app.gateway import Transports, build_market_data
+from freeride.app.market_feed import live_components
+from freeride.app.secrets import extra_secret_stores
+from freeride.bus import topics
+from freeride.bus.memory import InMemoryBus
+from freeride.config.secrets import build_secret_store
+from freeride.config.settings import Settings
+from freeride.config.urls import mask_url
+from freeride.core.clock import NS_PER_SECOND, Clock, ns_to_datetime
+from freeride.core.component import Component
+from freeride.core.errors import FreerideError
+from freeride.core.instruments import Instrument, parse_instrument
+from freeride.core.market import Bar, Quote, Trade
+from freeride.core.orders import Fill, Order, OrderIntent, Signal
+from freeride.core.system import Level, SystemEvent
+from freeride.execution.strategy_host import StrategyHost
+from freeride.gateway.bars import LiveBars
+from freeride.ports.broker import Broker, BrokerAccount
+from freeride.ports.bus import Bus, Overflow, Subscription
+from freeride.storage.engine import create_engine
+from freeride.storage.migrate import upgrade
+from freeride.storage.recorder import Recorder
+from freeride.storage.repositories import InstrumentRepository, RunRepository
+from freeride.strategies.registry import build_strategy
+
+log = structlog.get_logger(__name__)
+
+# A tick stamped just before a boundary may reach us just after it: the clock closes a quiet bar
+# this long after its interval ends (a tick of the next interval closes it at once).
+BAR_CLOSE_GRACE_S = 1.0
+# Orders, fills and positions are stored by the order manager; the recorder keeps the rest.
+LIVE_RECORDED_TOPICS = [topics.ALL_BARS, topics.ALL_SYSTEM]
+
+
+@dataclass(frozen=True, slots=True)
+class LastPrice:
+    price: float
+    bid: float | None
+    ask: float | None
+    ts_event: int
+
+
+@dataclass
+class LiveStatus:
+    """What the live run has seen so far, fed synchronously by the bus; the CLI draws from it."""
+
+    run_id: str = ""
+    broker: str = ""
+    simulated: bool = False
+    notes: list[str] = field(default_factory=list)
+    started_ns: int = 0
+    prices: dict[str, LastPrice] = field(default_factory=dict)
+    bars: dict[tuple[str, str], int] = field(default_factory=dict)
+    last_bars: dict[tuple[str, str], Bar] = field(default_factory=dict)
+    signals: int = 0
+    intents: int = 0
+    orders: dict[str, Order] = field(default_factory=dict)
+    fills: list[Fill] = field(default_factory=list)
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def attach(self, bus: Bus) -> list[Subscription]:
+        sub = bus.subscribe
+        return [
+            sub(topics.ALL_QUOTES, self._on_quote),
+            sub(topics.ALL_TRADES, self._on_trade),
+            sub(topics.ALL_BARS, self._on_bar),
+            sub(topics.ALL_SIGNALS, self._on_signal),
+            sub(topics.ALL_INTENTS, self._on_intent),
+            sub(topics.ALL_ORDER_UPDATES, self._on_order),
+            sub(topics.ALL_FILLS, self.fills.append),
+        ]
+
+    def _on_quote(self, quote: Quote) -> None:
+        self.prices[quote.symbol] = LastPrice(quote.mid, quote.bid, quote.ask, quote.ts_event)
+
+    def _on_trade(self, trade: Trade) -> None:
+        last = self.prices.get(trade.symbol)
+        bid, ask = (last.bid, last.ask) if last is not None else (None, None)
+        self.prices[trade.symbol] = LastPrice(trade.price, bid, ask, trade.ts_event)
+
+    def _on_bar(self, bar: Bar) -> None:
+        key = (bar.symbol, bar.interval)
+        self.bars[key] = self.bars.get(key, 0) + 1
+        self.last_bars[key] = bar
+
+    def _on_signal(self, _signal: Signal) -> None:
+        self.signals += 1
+
+    def _on_intent(self, _intent: OrderIntent) -> None:
+        self.intents += 1
+
+    def _on_order(self, order: Order) -> None:
+        self.orders[order.client_order_id] = order
+
+
+@dataclass(frozen=True, slots=True)
+class LiveSummary:
+    run_id: str
+    ledger_run_id: str
+    broker: str
+    simulated: bool
+    database: str
+    stopped_by: str
+    seconds: float
+    bars: int
+    signals: int
+    orders: int
+    fills: int
+    last_prices: Mapping[str, float]
+    currency: str | None
+    starting_equity: Decimal | None
+    equity: Decimal | None
+    pnl: Decimal | None
+    positions: Mapping[str, Decimal]
+    events_published: int
+    handler_failures: int
+    late_ticks: int
+    notes: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON types; money and quantities as strings so no digit is lost."""
+
+        def money(value: Decimal | None) -> str | None:
+            return None if value is None else str(value)
+
+        return {
+            "run_id": self.run_id,
+            "ledger_run_id": self.ledger_run_id,
+            "broker": self.broker,
+            "simulated": self.simulated,
+            "database": self.database,
+            "stopped_by": self.stopped_by,
+            "seconds": round(self.seconds, 3),
+            "bars": self.bars,
+            "signals": self.signals,
+            "orders": self.orders,
+            "fills": self.fills,
+            "last_prices": dict(self.last_prices),
+            "currency": self.currency,
+            "starting_equity": money(self.starting_equity),
+            "equity": money(self.equity),
+            "pnl": money(self.pnl),
+            "positions": {k: str(v) for k, v in self.positions.items()},
+            "events_published": self.events_published,
+            "handler_failures": self.handler_failures,
+            "late_ticks": self.late_ticks,
+            "notes": list(self.notes),
+        }
+
+
+def live_run_id(settings: Settings, started_ns: int) -> str:
+    """``live-<broker>-<UTC start>-<hash of the trading settings>`` (see the module docstring)."""
+    ex = settings.execution
+    decisive = {
+        "run": settings.run.model_dump(mode="json"),
+        "providers": settings.providers.enabled,
+        "seed": settings.providers.simulator_seed,
+        "broker": ex.broker,
+        "account": ex.account,
+        "risk": ex.risk.model_dump(mode="json"),
+    }
+    digest = hashlib.sha256(json.dumps(decisive, sort_keys=True).encode()).hexdigest()[:8]
+    stamp = ns_to_datetime(started_ns).strftime("%Y%m%dT%H%M%SZ")
+    return f"live-{ex.broker}-{stamp}-{digest}"
+
+
+def _ledger_settings(settings: Settings, run_id: str) -> Settings:
+    """Paper: the order manager stores under the live run's id (``live-paper-<stamp>-<hash>``)."""
+    ex = settings.execution
+    if ex.broker != "paper":
+        return settings
+    account = run_id.removeprefix(f"live-{ex.broker}-")
+    return settings.model_copy(update={"execution": ex.model_copy(update={"account": account})})
+
+
+async def run_live(
+    settings: Settings,
+    clock: Clock,
+    *,
+    until: asyncio.Event | None = None,
+    max_seconds: float | None = None,
+    status: LiveStatus | None = None,
+    transports: Transports | None = None,
+) -> LiveSummary:
+    """Trade the configured feeds' symbols live until ``until`` is set or ``max_seconds`` of the
+    clock have passed (either; neither runs until cancelled) and return what happened.
+
+    ``status`` is filled while running (the CLI's live view); ``transports`` replaces the market
+    data network (tests pass fakes).
+    """
+    status = status if status is not None else LiveStatus()
+    started = clock.now_ns()
+    run_id = live_run_id(settings, started)
+    settings = _ledger_settings(settings, run_id)
+    instruments = list({f.symbol: parse_instrument(f.symbol) for f in settings.run.feeds}.values())
+
+    await upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        await _store_instruments(engine, instruments)
+        runs = RunRepository(engine)
+        await runs.begin(run_id, name="live", config=_run_config(settings), started_at=started)
+        bus = InMemoryBus(clock)
+        status.attach(bus)
+        store = build_secret_store(settings, extra_secret_stores(settings), warn=False)
+        recorder = Recorder(
+            engine,
+            bus.subscribe_queue(
+                LIVE_RECORDED_TOPICS,
+                name="recorder",
+                maxsize=settings.bus.queue_size,
+                overflow=Overflow.PAUSE_SOURCE,
+            ),
+            run_id,
+            clock=clock,
+        )
+        alerts = build_alerts(settings, bus, engine, clock) if settings.alerts.enabled else None
+        broker = build_broker(settings, clock, store)
+        execution = build_execution(
+            settings, engine, bus, clock, broker, alerts.outbox if alerts is not None else None
+        )
+        market = build_market_data(settings, bus, clock, store=store, transports=transports)
+        bars = LiveBars(
+            [(f.symbol, f.interval) for f in settings.run.feeds], bus, clock, grace_s=BAR_CLOSE_GRACE_S
+        )
+        hosts = _strategy_hosts(settings, bus, clock)
+        core: list[Component] = [recorder, *(alerts.components if alerts else []), *execution.components]
+        front: list[Component] = [*hosts, bars, *live_components(market, bus, clock, instruments)]
+        status.run_id, status.broker, status.started_ns = run_id, broker.name, started
+        status.simulated, status.notes = market.simulated, list(market.notes)
+
+        started_core: list[Component] = []
+        started_front: list[Component] = []
+        stopped_by = "cancelled"
+        trading_from = started
+        opening: BrokerAccount | None = None
+        closing: BrokerAccount | None = None
+        positions: dict[str, Decimal] = {}
+        try:
+            for component in core:
+                await component.start()
+                started_core.append(component)
+            opening = await _account(broker)
+            for component in front:
+                await component.start()
+                started_front.append(component)
+            _system(bus, clock, "live_started", _started_message(run_id, broker, market.simulated))
+            trading_from = status.started_ns = clock.now_ns()
+            status.ready.set()
+            stopped_by = await _wait(clock, until, max_seconds)
+        finally:
+            ended = clock.now_ns()  # trading stops here; what follows is the orderly shutdown
+            for component in reversed(started_front):
+                await component.stop()
+            if execution.manager in started_core:
+                await execution.manager.idle()
+                closing = await _account(broker)
+                positions = await _positions(broker)
+                _system(bus, clock, "live_finished", f"live run {run_id} stopped ({stopped_by})")
+            for component in reversed(started_core):
+                await component.stop()
+        summary = LiveSummary(
+            run_id=run_id,
+            ledger_run_id=execution.manager.run_id,
+            broker=broker.name,
+            simulated=market.simulated,
+            database=mask_url(settings.database_url),
+            stopped_by=stopped_by,
+            seconds=(ended - trading_from) / NS_PER_SECOND,
+            bars=sum(status.bars.values()),
+            signals=status.signals,
+            orders=len(status.orders),
+            fills=len(status.fills),
+            last_prices={s: p.price for s, p in status.prices.items()},
+            currency=closing.currency if closing is not None else None,
+            starting_equity=opening.equity if opening is not None else None,
+            equity=closing.equity if closing is not None else None,
+            pnl=closing.equity - opening.equity if opening is not None and closing is not None else None,
+            positions=positions,
+            events_published=bus.published,
+            handler_failures=bus.handler_failures,
+            late_ticks=bars.late,
+            notes=tuple(market.notes),
+        )
+        await runs.finish(run_id, finished_at=clock.now_ns(), summary=summary.to_json())
+        return summary
+    finally:
+        await engine.dispose()
+
+
+async def _wait(clock: Clock, until: asyncio.Event | None, max_seconds: float | None) -> str:
+    """Why the live run ends: ``until`` set, or ``max_seconds`` of the clock passed."""
+    waiters: dict[asyncio.Future[Any], str] = {}
+    if until is not None:
+        waiters[asyncio.ensure_future(until.wait())] = "until"
+    if max_seconds is not None:
+        waiters[asyncio.ensure_future(clock.sleep(max_seconds))] = "max_seconds"
+    if not waiters:
+        waiters[asyncio.get_running_loop().create_future()] = "cancelled"  # runs until cancelled
+    try:
+        done, _ = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+    return next(waiters[w] for w in waiters if w in done)
+
+
+def _strategy_hosts(settings: Settings, bus: Bus, clock: Clock) -> list[StrategyHost]:
+    """One strategy per feed, built exactly as the replay builds it."""
+    run = settings.run
+    hosts = []
+    for feed in run.feeds:
+        symbol = parse_instrument(feed.symbol).symbol
+        strategy = build_strategy(
+            run.strategy,
+            f"{run.strategy}:{symbol}",
+            symbol,
+            {"fast": run.fast, "slow": run.slow, "quantity": feed.quantity},
+        )
+        hosts.append(StrategyHost(strategy, bus, clock, interval=feed.interval))
+    return hosts
+
+
+async def _store_instruments(engine: AsyncEngine, instruments: list[Instrument]) -> None:
+    repo = InstrumentRepository(engine)
+    for instrument in instruments:
+        await repo.upsert(instrument)
+
+
+def _run_config(settings: Settings) -> dict[str, Any]:
+    ex = settings.execution
+    return {
+        "mode": "live",
+        "run": settings.run.model_dump(mode="json"),
+        "providers": settings.providers.enabled,
+        "broker": ex.broker,
+        "ledger_run_id": ex.run_id(),
+    }
+
+
+async def _account(broker: Broker) -> BrokerAccount | None:
+    try:
+        return await broker.account()
+    except FreerideError as exc:
+        log.warning("live.account_unavailable", broker=broker.name, error=str(exc))
+        return None
+
+
+async def _positions(broker: Broker) -> dict[str, Decimal]:
+    try:
+        return {p.symbol: p.quantity for p in await broker.positions() if p.quantity}
+    except FreerideError as exc:
+        log.warning("live.positions_unavailable", broker=broker.name, error=str(exc))
+        return {}
+
+
+def _started_message(run_id: str, broker: Broker, simulated: bool) -> str:
+    source = "simulated prices (no provider keys)" if simulated else "market data from the gateway"
+    return f"live run {run_id} started: {source}, orders through {broker.name}"
+
+
+def _system(bus: Bus, clock: Clock, kind: str, message: str) -> None:
+    now = clock.now_ns()
+    log.info(f"live.{kind}", message=message)
+    bus.publish(
+        topics.system(Level.INFO, "live"),
+        SystemEvent(source="live", kind=kind, level=Level.INFO, message=message, ts_event=now, ts_init=now),
+    )

@@ -1,0 +1,199 @@
+"""``freeride live``: the configured strategies trading live, through the configured broker.
+
+Market data comes from the gateway (the simulator when no provider has a key, which the command
+says), bars are built from its ticks, and orders go to ``execution.broker`` (paper by default,
+filling at the live quotes). A status table shows last prices, bars built, orders and fills until
+Ctrl-C or ``--seconds``; then a summary (``--json``: one JSON object on stdout).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from freeride.app.live_runner import LiveStatus, LiveSummary, run_live
+from freeride.config.settings import Settings, load_settings
+from freeride.core.clock import NS_PER_SECOND, Clock, LiveClock
+from freeride.core.errors import FreerideError
+from freeride.core.market import INTERVAL_SECONDS
+from freeride.ops.logging import configure_logging
+
+console = Console(width=None if sys.stdout.isatty() else 120)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
+SIMULATED = "no market-data provider has a key: prices come from the simulator, not a market"
+REFRESH_S = 0.5
+
+
+def register(app: typer.Typer, *, clock: Callable[[], Clock] = LiveClock) -> None:
+    """Add ``freeride live``; ``clock`` makes the clock the live run runs on (tests pass a manual one)."""
+
+    @app.command()
+    def live(
+        seconds: Annotated[
+            float | None, typer.Option("--seconds", help="Stop after N seconds (default: until Ctrl-C).")
+        ] = None,
+        as_json: Annotated[
+            bool, typer.Option("--json", help="Print the summary as one JSON object.")
+        ] = False,
+        db: Annotated[
+            str | None, typer.Option("--db", help="Database URL (overrides FREERIDE_DATABASE_URL).")
+        ] = None,
+        interval: Annotated[
+            str | None,
+            typer.Option(help="Bar interval for every feed (overrides each feed's, e.g. 1m)."),
+        ] = None,
+    ) -> None:
+        """Trade the configured feeds' symbols live: gateway ticks → bars → strategy → broker."""
+        if seconds is not None and seconds <= 0:
+            err_console.print("[red]error:[/red] --seconds must be > 0")
+            raise typer.Exit(2)
+        settings = _settings(db, interval)
+        configure_logging(settings.log.level, settings.log.format)
+        try:
+            summary = asyncio.run(_trade(settings, clock(), seconds, quiet=as_json))
+        except FreerideError as exc:
+            err_console.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2) from None
+        except asyncio.CancelledError:
+            err_console.print("[red]aborted[/red] by a second interrupt: shutdown was not completed")
+            raise typer.Exit(130) from None
+        if as_json:
+            print(json.dumps(summary.to_json()))
+        else:
+            _print_summary(summary)
+
+
+def _settings(db: str | None, interval: str | None) -> Settings:
+    overrides: dict[str, Any] = {}
+    if db is not None:
+        overrides["database_url"] = db
+    try:
+        settings = load_settings(**overrides)
+    except FreerideError as exc:
+        err_console.print(f"[red]configuration error[/red]\n{exc}")
+        raise typer.Exit(2) from None
+    if interval is None:
+        return settings
+    if interval not in INTERVAL_SECONDS:
+        err_console.print(
+            f"[red]error:[/red] interval {interval!r} is unknown; use one of {', '.join(INTERVAL_SECONDS)}"
+        )
+        raise typer.Exit(2)
+    run = settings.run
+    feeds = [f.model_copy(update={"interval": interval}) for f in run.feeds]
+    return settings.model_copy(update={"run": run.model_copy(update={"feeds": feeds})})
+
+
+async def _trade(settings: Settings, clock: Clock, seconds: float | None, *, quiet: bool) -> LiveSummary:
+    stop = asyncio.Event()
+    status = LiveStatus()
+    job = asyncio.create_task(run_live(settings, clock, until=stop, max_seconds=seconds, status=status))
+
+    def interrupted() -> None:
+        """The first Ctrl-C stops cleanly (open orders drained, everything stored); a second aborts."""
+        if stop.is_set():
+            job.cancel()
+        stop.set()
+
+    loop = asyncio.get_running_loop()
+    handled = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, interrupted)
+            handled.append(sig)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass
+    try:
+        if quiet:
+            return await job
+        await _show(job, status, clock, settings)
+        return await job
+    finally:
+        for sig in handled:
+            loop.remove_signal_handler(sig)
+
+
+async def _show(job: asyncio.Task[LiveSummary], status: LiveStatus, clock: Clock, settings: Settings) -> None:
+    """Redraw the status every ``REFRESH_S`` of the clock until the live run ends."""
+    ready = asyncio.ensure_future(status.ready.wait())
+    await asyncio.wait([job, ready], return_when=asyncio.FIRST_COMPLETED)
+    ready.cancel()
+    if job.done():
+        return
+    if status.simulated:
+        err_console.print(f"[yellow]{SIMULATED}[/yellow]")
+    for note in status.notes:
+        err_console.print(f"[yellow]note:[/yellow] {note}")
+    with Live(_render(status, clock, settings), console=err_console, auto_refresh=False) as view:
+        while not job.done():
+            tick = asyncio.ensure_future(clock.sleep(REFRESH_S))
+            await asyncio.wait([job, tick], return_when=asyncio.FIRST_COMPLETED)
+            tick.cancel()
+            view.update(_render(status, clock, settings), refresh=True)
+
+
+def _render(status: LiveStatus, clock: Clock, settings: Settings) -> Group:
+    elapsed = (clock.now_ns() - status.started_ns) / NS_PER_SECOND
+    head = Text.from_markup(
+        f"[bold]{status.run_id}[/bold]  broker [bold]{status.broker}[/bold]  "
+        f"{'[yellow]simulated prices[/yellow]' if status.simulated else 'live prices'}  {elapsed:,.0f} s"
+    )
+    table = Table(show_edge=False)
+    for name in ("symbol", "last", "bid", "ask", "bars", "last bar close"):
+        table.add_column(name, justify="left" if name == "symbol" else "right", no_wrap=True)
+    for feed in settings.run.feeds:
+        last = status.prices.get(feed.symbol)
+        bar = status.last_bars.get((feed.symbol, feed.interval))
+        table.add_row(
+            f"{feed.symbol} {feed.interval}",
+            "" if last is None else f"{last.price:,.6g}",
+            "" if last is None or last.bid is None else f"{last.bid:,.6g}",
+            "" if last is None or last.ask is None else f"{last.ask:,.6g}",
+            f"{status.bars.get((feed.symbol, feed.interval), 0):,}",
+            "" if bar is None else f"{bar.close:,.6g}",
+        )
+    fills = status.fills
+    last_fill = (
+        f"  last: {fills[-1].side.value} {fills[-1].quantity} {fills[-1].symbol} @ {fills[-1].price}"
+        if fills
+        else ""
+    )
+    foot = Text(
+        f"signals {status.signals:,}  orders {len(status.orders):,}  fills {len(fills):,}{last_fill}"
+        "  (Ctrl-C stops)"
+    )
+    return Group(head, table, foot)
+
+
+def _print_summary(summary: LiveSummary) -> None:
+    table = Table(title=f"Live run {summary.run_id}  ·  {summary.database}", title_justify="left")
+    for name in ("broker", "seconds", "bars", "signals", "orders", "fills", "P&L", "equity"):
+        table.add_column(name, justify="left" if name == "broker" else "right", no_wrap=True)
+    pnl = "" if summary.pnl is None else f"{summary.pnl:+,.2f}"
+    colour = "green" if summary.pnl is None or summary.pnl >= 0 else "red"
+    table.add_row(
+        summary.broker + (" (simulated prices)" if summary.simulated else ""),
+        f"{summary.seconds:,.0f}",
+        f"{summary.bars:,}",
+        f"{summary.signals:,}",
+        f"{summary.orders:,}",
+        f"{summary.fills:,}",
+        f"[{colour}]{pnl}[/{colour}]",
+        "" if summary.equity is None else f"{summary.equity:,.2f} {summary.currency or ''}",
+    )
+    console.print(table)
+    held = ", ".join(f"{s} {q}" for s, q in summary.positions.items()) or "none"
+    console.print(
+        f"positions: {held}. Orders and fills are stored under run id {summary.ledger_run_id} "
+        f"(freeride orders --run {summary.ledger_run_id}); stopped by {summary.stopped_by}."
+    )
