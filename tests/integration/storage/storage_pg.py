@@ -40,10 +40,9 @@ async def require_pg(host: str = PG_HOST, port: int = PG_PORT) -> None:
     """Skip the test when the server is absent; on CI (``CI=true``) fail it instead."""
     problem = await pg_unreachable(host, port)
     if problem:
-        message = f"PostgreSQL not reachable at {host}:{port}: {problem}"
         if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+            pytest.fail(f"PostgreSQL not reachable at {host}:{port}: {problem}")
+        pytest.skip(f"PostgreSQL not reachable at {host}:{port}: {problem}")
 
 
 async def pg_execute(sql: str) -> None:
