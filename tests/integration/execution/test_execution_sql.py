@@ -1,7 +1,10 @@
-"""The order manager over the real SQLite stores: persist before send, restart, approvals, kill."""
+"""The order manager over the real SQL stores (SQLite and PostgreSQL): persist before send, restart,
+approvals, kill."""
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
@@ -30,12 +33,42 @@ from freeride.storage.migrate import upgrade_engine
 T0 = 1_717_430_400_000_000_000
 
 
-@pytest.fixture
-async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    db = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'exec.db'}")
-    await upgrade_engine(db)
-    yield db
-    await db.dispose()
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+async def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_ADMIN, timeout=3)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    """The execution stores on SQLite (a temp file) and on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        db = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'exec.db'}")
+        await upgrade_engine(db)
+        yield db
+        await db.dispose()
+        return
+    name = f"freeride_exec_{uuid.uuid4().hex[:10]}"
+    try:
+        await _pg_admin(f'CREATE DATABASE "{name}"')
+    except (OSError, TimeoutError) as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL not reachable at 127.0.0.1:5432 under CI=true: {exc!r}")
+        pytest.skip(f"PostgreSQL not reachable at 127.0.0.1:5432: {exc!r}")
+    db = create_engine(f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}")
+    try:
+        await upgrade_engine(db)
+        yield db
+    finally:
+        await db.dispose()
+        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def intent(n: int, limit: str | None = None, qty: str = "1") -> OrderIntent:
