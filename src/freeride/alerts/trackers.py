@@ -11,8 +11,9 @@ from collections import deque
 from typing import Generic, TypeVar
 
 from freeride.alerts.book import Book
-from freeride.alerts.indicators import RollingMean, WilderRSI
 from freeride.core.clock import NS_PER_SECOND
+from freeride.indicators.rsi import RSI
+from freeride.indicators.sma import SMA
 
 R = TypeVar("R")
 
@@ -49,7 +50,7 @@ class RsiTracker(Generic[R]):
     __slots__ = ("book", "rsi")
 
     def __init__(self, period: int) -> None:
-        self.rsi = WilderRSI(period)
+        self.rsi = RSI(period)
         self.book: Book[R] = Book()
 
     def update(self, close: float) -> list[R] | None:
@@ -63,8 +64,8 @@ class SmaSpreadTracker(Generic[R]):
     __slots__ = ("book", "fast", "slow")
 
     def __init__(self, fast: int, slow: int) -> None:
-        self.fast = RollingMean(fast)
-        self.slow = RollingMean(slow)
+        self.fast = SMA(fast)
+        self.slow = SMA(slow)
         self.book: Book[R] = Book()
 
     def update(self, close: float) -> list[R] | None:

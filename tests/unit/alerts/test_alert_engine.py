@@ -8,11 +8,12 @@ import math
 import pytest
 from alert_rig import Rig, rule
 
-from freeride.alerts.indicators import RollingMean, WilderRSI
 from freeride.alerts.notifications import notifications_for
 from freeride.bus import topics
 from freeride.core.alerts import AlertKind, AlertRule, AlertState, QuietHours, WebhookAlert, rule_problems
 from freeride.core.clock import NS_PER_SECOND
+from freeride.indicators.rsi import RSI
+from freeride.indicators.sma import SMA
 
 
 async def test_fire_once_carries_price_and_latency_then_deactivates() -> None:
@@ -157,14 +158,14 @@ def test_rule_problems_name_the_field() -> None:
     assert rule_problems(sma) == [("fast", "fast (30) must be smaller than slow (10)")]
 
 
-def test_incremental_indicators_match_naive_formulas() -> None:
+def test_the_indicators_alerts_watch_match_naive_formulas() -> None:
     closes = [100 + math.sin(i / 3) * 5 + i * 0.1 for i in range(60)]
-    sma = RollingMean(7)
+    sma = SMA(7)
     for i, c in enumerate(closes):
         value = sma.update(c)
         if i >= 6:
             assert value == pytest.approx(sum(closes[i - 6 : i + 1]) / 7)
-    rsi = WilderRSI(14)
+    rsi = RSI(14)
     values = [rsi.update(c) for c in closes]
     changes = [b - a for a, b in itertools.pairwise(closes)]
     gain = sum(max(c, 0) for c in changes[:14]) / 14
