@@ -17,12 +17,12 @@ from collections.abc import Iterable
 import msgspec
 
 from freeride.core.market import Bar
-from freeride.core.orders import Fill, Order, OrderIntent, OrderStatus, Signal
+from freeride.core.orders import Fill, Order, OrderIntent, OrderStatus, Signal, order_from_intent
 from freeride.exchange.engine import SimulatedExchange, Update
 from freeride.strategies.base import Strategy
 
 # enum members as module constants: ``OrderStatus.X`` is a metaclass lookup, several times slower
-_PENDING_NEW, _ACCEPTED = OrderStatus.PENDING_NEW, OrderStatus.ACCEPTED
+_ACCEPTED = OrderStatus.ACCEPTED
 
 
 class BacktestContext:
@@ -69,20 +69,7 @@ class BacktestContext:
         else:
             now = bar.ts_init
             self._last_bars[bar.symbol] = bar  # the price a close fill takes
-        order = Order(
-            client_order_id=intent.client_order_id,
-            strategy=intent.strategy,
-            symbol=intent.symbol,
-            side=intent.side,
-            quantity=intent.quantity,
-            order_type=intent.order_type,
-            limit_price=intent.limit_price,
-            stop_price=intent.stop_price,
-            time_in_force=intent.time_in_force,
-            status=_PENDING_NEW,
-            ts_event=intent.ts_event,
-            ts_init=now,
-        )
+        order = order_from_intent(intent, now)
         if now < self.trade_from:
             self.queue.append(
                 msgspec.structs.replace(order, status=OrderStatus.REJECTED, reason="warm-up: not trading yet")

@@ -160,3 +160,23 @@ class AccountState(msgspec.Struct, frozen=True, kw_only=True):
     equity: Decimal
     ts_event: int
     ts_init: int
+
+
+def order_from_intent(intent: OrderIntent, ts_init: int, reason: str = "") -> Order:
+    """The pending order an intent becomes: the one place the two shapes meet, so the backtester
+    and the live order manager can never build it differently."""
+    return Order(
+        client_order_id=intent.client_order_id,
+        strategy=intent.strategy,
+        symbol=intent.symbol,
+        side=intent.side,
+        quantity=intent.quantity,
+        order_type=intent.order_type,
+        limit_price=intent.limit_price,
+        stop_price=intent.stop_price,
+        time_in_force=intent.time_in_force,
+        status=OrderStatus.PENDING_NEW,
+        reason=reason,
+        ts_event=intent.ts_event,
+        ts_init=ts_init,
+    )

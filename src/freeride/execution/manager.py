@@ -29,7 +29,15 @@ from freeride.bus import topics
 from freeride.core.clock import Clock
 from freeride.core.component import Component, ComponentState
 from freeride.core.errors import FreerideError
-from freeride.core.orders import AccountState, Fill, Order, OrderIntent, OrderStatus, Position
+from freeride.core.orders import (
+    AccountState,
+    Fill,
+    Order,
+    OrderIntent,
+    OrderStatus,
+    Position,
+    order_from_intent,
+)
 from freeride.core.system import Level
 from freeride.execution import stopping
 from freeride.execution.approvals import Approvals
@@ -235,21 +243,7 @@ class OrderManager(Component):
 
     def _admit(self, intent: OrderIntent) -> tuple[Order, str | None]:
         now = self._clock.now_ns()
-        order = Order(
-            client_order_id=intent.client_order_id,
-            strategy=intent.strategy,
-            symbol=intent.symbol,
-            side=intent.side,
-            quantity=intent.quantity,
-            order_type=intent.order_type,
-            limit_price=intent.limit_price,
-            stop_price=intent.stop_price,
-            time_in_force=intent.time_in_force,
-            status=OrderStatus.PENDING_NEW,
-            reason="awaiting approval" if self.config.approval_mode else "",
-            ts_event=intent.ts_event,
-            ts_init=now,
-        )
+        order = order_from_intent(intent, now, "awaiting approval" if self.config.approval_mode else "")
         why = self._refusal(order, now)
         if why is not None:
             order = msgspec.structs.replace(order, status=OrderStatus.REJECTED, reason=why)
