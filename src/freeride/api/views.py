@@ -7,15 +7,18 @@ are nanoseconds since the epoch, UTC (``ts_event``), the same integers the bus a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
 
+from freeride.api.pages import Page, PageParams
 from freeride.app.live import LastPrice
 from freeride.core.instruments import Instrument
 from freeride.core.market import Bar
 from freeride.core.orders import Fill, Order, Position, Signal
+from freeride.core.snapshot import Snapshot
 from freeride.core.system import SystemEvent
 from freeride.exchange.portfolio import Portfolio
 from freeride.ports.repositories import RunInfo
@@ -59,6 +62,18 @@ class QuoteOut(BaseModel):
     def of(cls, p: LastPrice) -> QuoteOut:
         return cls(symbol=p.symbol, price=p.price, bid=p.bid, ask=p.ask, source=p.source, ts_event=p.ts_event)
 
+    @classmethod
+    def of_snapshot(cls, symbol: str, s: Snapshot) -> QuoteOut:
+        """A provider's answer through the gateway: ``source`` is ``gateway:<provider>``."""
+        return cls(
+            symbol=symbol,
+            price=s.price,
+            bid=s.bid,
+            ask=s.ask,
+            source=f"gateway:{s.provider}",
+            ts_event=s.ts_event,
+        )
+
 
 class QuotesOut(BaseModel):
     quotes: list[QuoteOut]
@@ -86,6 +101,22 @@ class BarOut(BaseModel):
             close=b.close,
             volume=b.volume,
             ts_event=b.ts_event,
+        )
+
+
+class BarsPage(Page[BarOut]):
+    """A page of bars, with where they came from: ``storage`` or ``gateway``."""
+
+    source: str = "storage"
+
+    @classmethod
+    def of_bars(cls, rows: Sequence[Bar], paging: PageParams, source: str) -> BarsPage:
+        return cls(
+            items=[BarOut.of(b) for b in paging.cut(rows)],
+            total=len(rows),
+            limit=paging.limit,
+            offset=paging.offset,
+            source=source,
         )
 
 

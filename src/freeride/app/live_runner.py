@@ -12,6 +12,12 @@ under it. Orders, fills and positions are the order manager's ledger: with a rea
 reconciles against the broker; the paper broker's account lives only as long as the process, so
 its ledger is the run's own id (a ledger shared across runs would disagree with each new,
 empty paper account and halt trading at the reconciliation on start).
+
+Serving. With ``serve`` (the HTTP app's factory: the API layer sits above this one) and
+``serving`` or ``api.enabled``, the API and dashboard run beside the trading, over the same bus,
+storage and gateway (quotes the bus has not priced and bars storage lacks are asked of it), with
+the ledger's run as the default for per-run reads. ``serving`` announces a login token once the
+server listens and revokes it when the run stops, as ``freeride run`` does.
 """
 
 from __future__ import annotations
@@ -19,20 +25,23 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.types import ASGIApp
 
 from freeride.app.alerts import build_alerts
+from freeride.app.api import ApiServer, ApiState, build_api_state
 from freeride.app.brokers import build_broker
 from freeride.app.execution import build_execution
 from freeride.app.gateway import Transports, build_market_data
 from freeride.app.market_feed import live_components
 from freeride.app.secrets import extra_secret_stores
+from freeride.app.serving import Serving
 from freeride.bus import topics
 from freeride.bus.memory import InMemoryBus
 from freeride.config.secrets import build_secret_store
@@ -213,12 +222,14 @@ async def run_live(
     max_seconds: float | None = None,
     status: LiveStatus | None = None,
     transports: Transports | None = None,
+    serve: Callable[[ApiState], ASGIApp] | None = None,
+    serving: Serving | None = None,
 ) -> LiveSummary:
     """Trade the configured feeds' symbols live until ``until`` is set or ``max_seconds`` of the
     clock have passed (either; neither runs until cancelled) and return what happened.
 
     ``status`` is filled while running (the CLI's live view); ``transports`` replaces the market
-    data network (tests pass fakes).
+    data network (tests pass fakes); ``serve`` and ``serving``: see the module docstring.
     """
     status = status if status is not None else LiveStatus()
     started = clock.now_ns()
@@ -258,6 +269,13 @@ async def run_live(
         hosts = _strategy_hosts(settings, bus, clock)
         core: list[Component] = [recorder, *(alerts.components if alerts else []), *execution.components]
         front: list[Component] = [*hosts, bars, *live_components(market, bus, clock, instruments)]
+        server: ApiServer | None = None
+        if serve is not None and (settings.api.enabled or serving is not None):
+            state = build_api_state(
+                settings, engine, clock, bus, alerts, run_id=execution.manager.run_id, gateway=market.gateway
+            )
+            server = ApiServer(serve(state), settings.api, clock)
+            front.append(server)
         status.run_id, status.broker, status.started_ns = run_id, broker.name, started
         status.simulated, status.notes = market.simulated, list(market.notes)
 
@@ -276,6 +294,8 @@ async def run_live(
             for component in front:
                 await component.start()
                 started_front.append(component)
+            if server is not None and serving is not None:
+                await serving.opened(engine, clock, server.url)
             _system(bus, clock, "live_started", _started_message(run_id, broker, market.simulated))
             trading_from = status.started_ns = clock.now_ns()
             status.ready.set()
@@ -291,6 +311,8 @@ async def run_live(
                 _system(bus, clock, "live_finished", f"live run {run_id} stopped ({stopped_by})")
             for component in reversed(started_core):
                 await component.stop()
+            if serving is not None:
+                await serving.closed(clock)
         summary = LiveSummary(
             run_id=run_id,
             ledger_run_id=execution.manager.run_id,

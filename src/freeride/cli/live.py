@@ -3,7 +3,9 @@
 Market data comes from the gateway (the simulator when no provider has a key, which the command
 says), bars are built from its ticks, and orders go to ``execution.broker`` (paper by default,
 filling at the live quotes). A status table shows last prices, bars built, orders and fills until
-Ctrl-C or ``--seconds``; then a summary (``--json``: one JSON object on stdout).
+Ctrl-C or ``--seconds``; then a summary (``--json``: one JSON object on stdout). ``--serve``
+serves the API and dashboard beside it (as ``freeride run`` does) and prints the dashboard URL
+with a login token that is revoked when the run stops.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import socket
 import sys
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -21,7 +24,9 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from freeride.api import create_app
 from freeride.app.live_runner import LiveStatus, LiveSummary, run_live
+from freeride.app.serving import Serving
 from freeride.config.settings import Settings, load_settings
 from freeride.core.clock import NS_PER_SECOND, Clock, LiveClock
 from freeride.core.errors import FreerideError
@@ -52,6 +57,18 @@ def register(app: typer.Typer, *, clock: Callable[[], Clock] = LiveClock) -> Non
             str | None,
             typer.Option(help="Bar interval for every feed (overrides each feed's, e.g. 1m)."),
         ] = None,
+        serve: Annotated[
+            bool,
+            typer.Option(
+                "--serve", help="Serve the API and dashboard too; prints the URL and a login token."
+            ),
+        ] = False,
+        port: Annotated[
+            int | None,
+            typer.Option(
+                help="Dashboard port with --serve (default FREERIDE_API__PORT, else 8000 or a free one)."
+            ),
+        ] = None,
     ) -> None:
         """Trade the configured feeds' symbols live: gateway ticks → bars → strategy → broker."""
         if seconds is not None and seconds <= 0:
@@ -59,8 +76,12 @@ def register(app: typer.Typer, *, clock: Callable[[], Clock] = LiveClock) -> Non
             raise typer.Exit(2)
         settings = _settings(db, interval)
         configure_logging(settings.log.level, settings.log.format)
+        serving = None
+        if serve:
+            settings = _serving_settings(settings, port)
+            serving = Serving(announce=_announce, hold=False)
         try:
-            summary = asyncio.run(_trade(settings, clock(), seconds, quiet=as_json))
+            summary = asyncio.run(_trade(settings, clock(), seconds, quiet=as_json, serving=serving))
         except FreerideError as exc:
             err_console.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from None
@@ -94,10 +115,43 @@ def _settings(db: str | None, interval: str | None) -> Settings:
     return settings.model_copy(update={"run": run.model_copy(update={"feeds": feeds})})
 
 
-async def _trade(settings: Settings, clock: Clock, seconds: float | None, *, quiet: bool) -> LiveSummary:
+def _serving_settings(settings: Settings, port: int | None) -> Settings:
+    """API on; the port asked for, else the configured one, else 8000 or any free one if taken."""
+    api = settings.api
+    if port is None:
+        port = api.port
+        if "port" not in api.model_fields_set and not _free(api.host, port):
+            port = 0
+    return settings.model_copy(update={"api": api.model_copy(update={"enabled": True, "port": port})})
+
+
+def _free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _announce(url: str, token: str) -> None:
+    err_console.print(f"[bold]dashboard[/bold]   {url}", soft_wrap=True)
+    err_console.print(
+        f"[bold]login token[/bold] {token}  (admin; shown once, revoked when this run stops)", soft_wrap=True
+    )
+    sys.stderr.flush()
+
+
+async def _trade(
+    settings: Settings, clock: Clock, seconds: float | None, *, quiet: bool, serving: Serving | None = None
+) -> LiveSummary:
     stop = asyncio.Event()
     status = LiveStatus()
-    job = asyncio.create_task(run_live(settings, clock, until=stop, max_seconds=seconds, status=status))
+    job = asyncio.create_task(
+        run_live(
+            settings, clock, until=stop, max_seconds=seconds, status=status, serve=create_app, serving=serving
+        )
+    )
 
     def interrupted() -> None:
         """The first Ctrl-C stops cleanly (open orders drained, everything stored); a second aborts."""

@@ -89,3 +89,22 @@ def test_live_refuses_bad_options(app: typer.Typer) -> None:
     bad = CliRunner().invoke(app, ["live", "--interval", "7m"])
     assert bad.exit_code == 2
     assert "interval '7m' is unknown" in bad.output
+
+
+def test_live_serve_prints_the_dashboard_and_a_login_token(app: typer.Typer) -> None:
+    result = CliRunner().invoke(app, ["live", "--serve", "--port", "0", "--seconds", "5", "--json"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    dashboard = next(x for x in lines if x.startswith("dashboard"))
+    assert dashboard.split()[1].startswith("http://127.0.0.1:")
+    login = next(x for x in lines if x.startswith("login token"))
+    assert login.split()[2].startswith("fr_")
+    assert "revoked when this run stops" in login
+    data = json.loads(next(x for x in lines if x.startswith('{"run_id"')))
+    assert data["stopped_by"] == "max_seconds"
+
+
+def test_live_without_serve_serves_nothing(app: typer.Typer) -> None:
+    result = CliRunner().invoke(app, ["live", "--seconds", "5", "--json"])
+    assert result.exit_code == 0, result.output
+    assert "login token" not in result.output

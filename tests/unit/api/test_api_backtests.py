@@ -60,3 +60,54 @@ async def test_starting_needs_trade_and_unknown_ids_are_404(v1: V1) -> None:
     missing = await v1.get("/api/v1/backtests/backtest-0000")
     assert missing.status_code == 404
     assert "no backtest 'backtest-0000'" in missing.json()["error"]["message"]
+
+
+async def test_a_finished_backtest_serves_its_html_report(v1: V1) -> None:
+    body = {"strategy": "sma_cross", "symbol": "GOOG", "params": {"fast": 10, "slow": 30, "size": 50}}
+    started = await v1.http.post("/api/v1/backtests", json=body, headers=v1.auth("trade"))
+    run_id = started.json()["run_id"]
+    assert v1.state.backtests is not None
+    job = await v1.state.backtests.wait(run_id)
+    assert job.status == "done", job.error
+    assert job.summary is not None
+    response = await v1.get(f"/api/v1/backtests/{run_id}/report")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/html")
+    page = response.text
+    assert page.lstrip().lower().startswith("<!doctype html")
+    assert run_id in page
+    assert page.count("data:image/png;base64,") >= 4  # the charts are inlined: nothing to fetch
+    assert f"{float(job.summary['final_equity']):,.2f}" in page  # the job's own figures
+    assert "Sharpe" in page
+    assert "<h2>Trades</h2>" in page
+    assert "http://" not in page.replace("http://www.w3.org", "")
+    assert "https://" not in page
+    again = await v1.get(f"/api/v1/backtests/{run_id}/report")
+    assert again.text == page  # kept, not rendered again
+
+
+async def test_report_of_an_unknown_or_unfinished_backtest(v1: V1) -> None:
+    missing = await v1.get("/api/v1/backtests/backtest-0000/report")
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "not_found"
+    assert "no backtest 'backtest-0000'" in missing.json()["error"]["message"]
+    body = {"strategy": "sma_cross", "symbol": "GOOG"}
+    started = await v1.http.post("/api/v1/backtests", json=body, headers=v1.auth("trade"))
+    run_id = started.json()["run_id"]
+    early = await v1.get(f"/api/v1/backtests/{run_id}/report")
+    assert early.status_code == 409
+    assert early.json()["error"]["code"] == "conflict"
+    assert v1.state.backtests is not None
+    await v1.state.backtests.wait(run_id)
+
+
+async def test_the_report_needs_a_token(v1: V1) -> None:
+    response = await v1.http.get("/api/v1/backtests/backtest-0000/report")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "unauthorized"
+
+
+async def test_the_dashboard_links_finished_backtests_to_their_report(v1: V1) -> None:
+    script = (await v1.http.get("/static/app.js")).text
+    assert "/api/v1/backtests/${encodeURIComponent(runId)}/report" in script
+    assert 'j.status === "done"' in script

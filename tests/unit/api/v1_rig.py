@@ -13,8 +13,7 @@ import pytest
 
 from freeride.alerts.service import AlertService
 from freeride.api import create_app
-from freeride.app.api import ApiState, TokenAuth, create_token
-from freeride.app.backtest_jobs import BacktestJobs
+from freeride.app.api import ApiState, ReportingBacktestJobs, TokenAuth, create_token
 from freeride.app.live import LiveViews
 from freeride.bus import topics
 from freeride.bus.memory import InMemoryBus
@@ -194,7 +193,7 @@ async def v1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[V
         accounts={"GOOG": account},
         live=live,
         full_settings=settings,
-        backtests=BacktestJobs(settings, bus, clock),
+        backtests=ReportingBacktestJobs(settings, bus, clock),
         db=db,
     )
     transport = httpx.ASGITransport(create_app(state))

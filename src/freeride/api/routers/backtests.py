@@ -1,7 +1,9 @@
 """``/api/v1/backtests``: start a backtest on this process's data, follow it, read its figures.
 
 Progress streams on the WebSocket topic ``backtest.progress.<run id>``; finished runs are stored
-and also listed by ``/api/v1/runs``. Starting one needs ``trade``; reading needs ``read``.
+and also listed by ``/api/v1/runs``. A finished one's HTML report (the page ``freeride backtest
+--report`` writes, charts inlined) is at ``/api/v1/backtests/<run id>/report``. Starting one needs
+``trade``; reading needs ``read``.
 """
 
 from __future__ import annotations
@@ -10,12 +12,14 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from freeride.api.deps import state_of
 from freeride.api.deps_v1 import READ, RUN_ID_PATTERN, WRITE
-from freeride.api.errors import ERROR_RESPONSES, ApiError
+from freeride.api.errors import ERROR_RESPONSES, ApiError, ErrorBody
 from freeride.api.pages import Page, Paging
+from freeride.app.api import ReportingBacktestJobs
 from freeride.app.backtest_jobs import BacktestJobs, Job
 from freeride.core.errors import InvalidInput
 from freeride.strategies.registry import STRATEGIES
@@ -96,3 +100,27 @@ async def get_job(jobs: Jobs, run_id: Annotated[str, Path(pattern=RUN_ID_PATTERN
     if job is None:
         raise ApiError(404, f"no backtest {run_id!r} started in this process (stored runs: /api/v1/runs)")
     return BacktestOut.of(job)
+
+
+REPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {"text/html": {"schema": {"type": "string"}}},
+        "description": "the self-contained HTML report",
+    },
+    409: {"model": ErrorBody, "description": "the backtest has not finished (or failed)"},
+}
+
+
+@router.get("/{run_id}/report", dependencies=READ, response_model=None, responses=REPORT_RESPONSES)
+async def report(jobs: Jobs, run_id: Annotated[str, Path(pattern=RUN_ID_PATTERN)]) -> HTMLResponse:
+    """The finished backtest's report: one self-contained HTML page (charts inlined)."""
+    job = jobs.jobs.get(run_id)
+    if job is None:
+        raise ApiError(404, f"no backtest {run_id!r} started in this process (stored runs: /api/v1/runs)")
+    if not isinstance(jobs, ReportingBacktestJobs):
+        raise ApiError(503, "backtest reports are not kept in this process")
+    html = await jobs.report_html(run_id)
+    if html is None:
+        why = job.error if job.status == "failed" else f"it is {job.status} ({job.done} of {job.total} bars)"
+        raise ApiError(409, f"backtest {run_id!r} has no report: {why}")
+    return HTMLResponse(html, headers={"Cache-Control": "private, max-age=3600"})

@@ -1,21 +1,35 @@
-"""``/api/v1``: instruments, last prices (quotes), stored bars and recent signals. Read scope."""
+"""``/api/v1``: instruments, last prices (quotes), bars and recent signals. Read scope.
+
+Quotes come from the bus (what this process has seen priced); bars from storage. When the process
+has a market-data gateway, it answers the rest: symbols the bus has not priced yet, and bar ranges
+storage holds nothing for. ``source`` says which answered.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import re
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 
+from freeride.api.deps import state_of
 from freeride.api.deps_v1 import READ, Live, Repos, norm_symbol, time_ns
 from freeride.api.errors import ERROR_RESPONSES, ApiError
 from freeride.api.pages import Page, Paging
-from freeride.api.views import BarOut, InstrumentOut, QuoteOut, QuotesOut, SignalOut
+from freeride.api.views import BarsPage, InstrumentOut, QuoteOut, QuotesOut, SignalOut
+from freeride.core.clock import NS_PER_SECOND
+from freeride.core.errors import FreerideError
+from freeride.core.snapshot import Snapshot
+from freeride.gateway.service import MarketDataGateway
 
 router = APIRouter(prefix="/api/v1", tags=["market"], dependencies=READ, responses=ERROR_RESPONSES)
 
 MAX_SYMBOLS = 50
 INTERVAL = r"^[0-9]{1,3}(s|m|h|d|w|mo)$"
+GATEWAY_BARS = 300  # bars asked of the gateway when the range has no start
+UNIT_S = {"s": 1, "m": 60, "h": 3_600, "d": 86_400, "w": 7 * 86_400, "mo": 30 * 86_400}
 
 
 @router.get("/instruments")
@@ -34,35 +48,74 @@ async def get_instrument(repos: Repos, symbol: Annotated[str, Path(max_length=32
 
 @router.get("/quotes")
 async def quotes(
+    request: Request,
     live: Live,
     symbols: Annotated[str, Query(max_length=800, description="comma-separated, e.g. GOOG,EUR/USD")],
 ) -> QuotesOut:
-    """The last price of each symbol as the bus saw it (a quote's mid, else the last bar's close)."""
+    """The last price of each symbol as the bus saw it (a quote's mid, else the last bar's close);
+    with a gateway in this process, symbols the bus has not priced yet are asked of it."""
     wanted = [norm_symbol(s.strip(), "symbols") for s in symbols.split(",") if s.strip()]
     if not wanted or len(wanted) > MAX_SYMBOLS:
         raise ApiError(422, f"symbols: give 1 to {MAX_SYMBOLS} symbols", fields=[("symbols", "1-50 symbols")])
+    wanted = list(dict.fromkeys(wanted))
     prices = live.prices
-    found = [QuoteOut.of(prices[s]) for s in wanted if s in prices]
-    return QuotesOut(quotes=found, missing=[s for s in wanted if s not in prices])
+    found = {s: QuoteOut.of(prices[s]) for s in wanted if s in prices}
+    gateway = state_of(request).gateway
+    unpriced = [s for s in wanted if s not in found]
+    if gateway is not None and unpriced:
+        answers = await asyncio.gather(*(_snapshot(gateway, s) for s in unpriced))
+        found.update(
+            {s: QuoteOut.of_snapshot(s, snap) for s, snap in zip(unpriced, answers, strict=True) if snap}
+        )
+    return QuotesOut(
+        quotes=[found[s] for s in wanted if s in found], missing=[s for s in wanted if s not in found]
+    )
+
+
+async def _snapshot(gateway: MarketDataGateway, symbol: str) -> Snapshot | None:
+    """The gateway's price for ``symbol``, or ``None`` when no provider could answer."""
+    try:
+        return await gateway.latest(symbol)
+    except FreerideError:
+        return None
 
 
 @router.get("/bars/{symbol:path}")
 async def bars(
+    request: Request,
     repos: Repos,
     paging: Paging,
     symbol: Annotated[str, Path(max_length=32)],
     interval: Annotated[str, Query(pattern=INTERVAL)] = "1d",
     start: datetime | None = None,
     end: datetime | None = None,
-) -> Page[BarOut]:
-    """Stored bars, oldest first, between ``start`` (inclusive) and ``end`` (exclusive)."""
-    rows = await repos.bars.query(
-        norm_symbol(symbol),
-        interval,
-        start_ns=time_ns(start, "start"),
-        end_ns=time_ns(end, "end"),
-    )
-    return Page[BarOut].of([BarOut.of(b) for b in rows], paging)
+) -> BarsPage:
+    """Bars, oldest first, between ``start`` (inclusive) and ``end`` (exclusive): the stored ones,
+    else (with a gateway in this process) the gateway's, from ``end`` (default now) back to
+    ``start`` (default 300 bars earlier). ``source`` is ``storage`` or ``gateway``."""
+    wanted = norm_symbol(symbol)
+    start_ns, end_ns = time_ns(start, "start"), time_ns(end, "end")
+    rows = await repos.bars.query(wanted, interval, start_ns=start_ns, end_ns=end_ns)
+    gateway = state_of(request).gateway
+    if rows or gateway is None:
+        return BarsPage.of_bars(rows, paging, "storage")
+    until = end_ns if end_ns is not None else state_of(request).clock.now_ns()
+    since = start_ns if start_ns is not None else until - GATEWAY_BARS * _interval_ns(interval)
+    if since >= until:
+        return BarsPage.of_bars([], paging, "storage")
+    try:
+        fetched = await gateway.bars(wanted, interval, max(0, since), until)
+    except FreerideError as exc:
+        raise ApiError(503, f"no bars stored for {wanted} {interval}, and {exc}") from None
+    inside = sorted((b for b in fetched if since <= b.ts_event < until), key=lambda b: b.ts_event)
+    return BarsPage.of_bars(inside, paging, "gateway")
+
+
+def _interval_ns(interval: str) -> int:
+    match = re.fullmatch(r"([0-9]+)(mo|[smhdw])", interval)
+    if match is None:  # pragma: no cover - the query pattern checked it
+        raise ApiError(422, f"interval: {interval!r} is not an interval", fields=[("interval", interval)])
+    return int(match[1]) * UNIT_S[match[2]] * NS_PER_SECOND
 
 
 @router.get("/signals")

@@ -27,6 +27,13 @@ export async function call(path, { method = "GET", body } = {}) {
   return data;
 }
 
+// A page the server renders (a backtest's HTML report), fetched with the token like any call.
+export async function page(path) {
+  const response = await fetch(path, { headers: { Authorization: `Bearer ${token.get()}` } });
+  if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
+  return response.blob();
+}
+
 // One connection, resubscribed after a reconnect; handlers by subscription pattern.
 export class Live {
   constructor(onState) {

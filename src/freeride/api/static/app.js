@@ -1,5 +1,5 @@
 // The live dashboard: REST for the first picture, the WebSocket for every change after it.
-import { ApiError, Live, call, token } from "./api.js";
+import { ApiError, Live, call, page, token } from "./api.js";
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, text, cls) => {
@@ -201,8 +201,26 @@ async function loadKill() {
 }
 
 // ---- backtests ---------------------------------------------------------------------------
+// A finished backtest started here has an HTML report; the tab is opened at once (so no popup
+// blocker objects) and shown the report, fetched with the token, once it arrives.
+async function openReport(runId) {
+  const tab = window.open("", "_blank");
+  try {
+    const html = await page(`/api/v1/backtests/${encodeURIComponent(runId)}/report`);
+    const url = URL.createObjectURL(html);
+    if (tab) tab.location.href = url; else location.href = url;
+  } catch (err) {
+    tab?.close();
+    $("report").textContent = err.message;
+  }
+}
+
 async function loadRuns() {
-  const runs = await call("/api/v1/runs?limit=100");
+  const [runs, jobs] = await Promise.all([
+    call("/api/v1/runs?limit=100"),
+    call("/api/v1/backtests?limit=100").catch(() => ({ items: [] })),
+  ]);
+  const reported = new Set(jobs.items.filter((j) => j.status === "done").map((j) => j.run_id));
   $("runs").replaceChildren(...runs.items.map((r) => {
     const row = el("tr");
     const link = el("a", r.run_id);
@@ -213,7 +231,14 @@ async function loadRuns() {
     };
     const cell = el("td");
     cell.append(link);
-    row.append(cell, el("td", r.name), el("td", when(r.started_at)), el("td", when(r.finished_at)));
+    const report = el("td");
+    if (reported.has(r.run_id)) {
+      const open = el("a", "report");
+      open.href = "#/backtests";
+      open.onclick = (event) => { event.preventDefault(); openReport(r.run_id); };
+      report.append(open);
+    }
+    row.append(cell, el("td", r.name), el("td", when(r.started_at)), el("td", when(r.finished_at)), report);
     return row;
   }));
 }
