@@ -24,6 +24,7 @@ from freeride.adapters.replay import ReplayFeed, ReplaySource
 from freeride.app.alerts import build_alerts
 from freeride.app.api import ApiServer, ApiState, build_api_state
 from freeride.app.execution import replay_order_manager
+from freeride.app.gateway import build_market_data
 from freeride.app.serving import Serving
 from freeride.app.summary import InstrumentSummary, RunSummary
 from freeride.bus import topics
@@ -142,9 +143,14 @@ async def run_embedded(
         server = None
         if serve is not None and (settings.api.enabled or serving is not None):
             accounts = {s.symbol: s.exchange.portfolio for s in sleeves}
-            state = build_api_state(settings, engine, clock, bus, alerts, run_id=run_id, accounts=accounts)
+            # Quotes and bars for symbols the replay does not carry come through the gateway
+            # (the simulator when no provider key is set); it publishes nothing unless asked.
+            market = build_market_data(settings, bus, clock)
+            state = build_api_state(
+                settings, engine, clock, bus, alerts, run_id=run_id, accounts=accounts, gateway=market.gateway
+            )
             server = ApiServer(serve(state), settings.api, clock)
-            components.append(server)
+            components += [market.gateway, server]
         for component in components:
             await component.start()
         if server is not None and serving is not None:
