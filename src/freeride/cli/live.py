@@ -25,7 +25,8 @@ from rich.table import Table
 from rich.text import Text
 
 from freeride.api import create_app
-from freeride.app.live_runner import LiveStatus, LiveSummary, run_live
+from freeride.app.live_runner import run_live
+from freeride.app.live_status import LiveStatus, LiveSummary
 from freeride.app.serving import Serving
 from freeride.config.settings import Settings, load_settings
 from freeride.core.clock import NS_PER_SECOND, Clock, LiveClock

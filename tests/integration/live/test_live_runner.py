@@ -9,7 +9,8 @@ from pathlib import Path
 
 from freeride.adapters.simulator.config import SimulatorConfig
 from freeride.adapters.simulator.data import SimulatorData
-from freeride.app.live_runner import LiveStatus, live_run_id, run_live
+from freeride.app.live_runner import live_run_id, run_live
+from freeride.app.live_status import LiveStatus
 from freeride.config.settings import Settings, load_settings
 from freeride.core.clock import NS_PER_SECOND, ManualClock
 from freeride.core.instruments import parse_instrument

@@ -10,7 +10,8 @@ import httpx
 from test_live_runner import T0, live_settings
 
 from freeride.api import create_app
-from freeride.app.live_runner import LiveStatus, run_live
+from freeride.app.live_runner import run_live
+from freeride.app.live_status import LiveStatus
 from freeride.app.serving import Serving
 from freeride.core.clock import ManualClock
 from freeride.storage.engine import create_engine
