@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import socket
 import sys
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -28,6 +27,7 @@ from freeride.api import create_app
 from freeride.app.live_runner import run_live
 from freeride.app.live_status import LiveStatus, LiveSummary
 from freeride.app.serving import Serving
+from freeride.cli.serving import announce, serving_settings
 from freeride.config.settings import Settings, load_settings
 from freeride.core.clock import NS_PER_SECOND, Clock, LiveClock
 from freeride.core.errors import FreerideError
@@ -79,8 +79,8 @@ def register(app: typer.Typer, *, clock: Callable[[], Clock] = LiveClock) -> Non
         configure_logging(settings.log.level, settings.log.format)
         serving = None
         if serve:
-            settings = _serving_settings(settings, port)
-            serving = Serving(announce=_announce, hold=False)
+            settings = serving_settings(settings, port)
+            serving = Serving(announce=announce, hold=False)
         try:
             summary = asyncio.run(_trade(settings, clock(), seconds, quiet=as_json, serving=serving))
         except FreerideError as exc:
@@ -114,33 +114,6 @@ def _settings(db: str | None, interval: str | None) -> Settings:
     run = settings.run
     feeds = [f.model_copy(update={"interval": interval}) for f in run.feeds]
     return settings.model_copy(update={"run": run.model_copy(update={"feeds": feeds})})
-
-
-def _serving_settings(settings: Settings, port: int | None) -> Settings:
-    """API on; the port asked for, else the configured one, else 8000 or any free one if taken."""
-    api = settings.api
-    if port is None:
-        port = api.port
-        if "port" not in api.model_fields_set and not _free(api.host, port):
-            port = 0
-    return settings.model_copy(update={"api": api.model_copy(update={"enabled": True, "port": port})})
-
-
-def _free(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        try:
-            probe.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
-def _announce(url: str, token: str) -> None:
-    err_console.print(f"[bold]dashboard[/bold]   {url}", soft_wrap=True)
-    err_console.print(
-        f"[bold]login token[/bold] {token}  (admin; shown once, revoked when this run stops)", soft_wrap=True
-    )
-    sys.stderr.flush()
 
 
 async def _trade(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import sys
 from typing import Annotated, Any
 
@@ -23,6 +22,7 @@ from freeride.app.embedded import run_embedded
 from freeride.app.serving import Serving
 from freeride.app.summary import RunSummary
 from freeride.cli.app import app
+from freeride.cli.serving import announce_and_hold, serving_settings
 from freeride.config.settings import Settings, load_settings
 from freeride.core.clock import LiveClock, ns_to_datetime
 from freeride.core.errors import FreerideError
@@ -88,41 +88,13 @@ def run(
     configure_logging(settings.log.level, settings.log.format)
     serving = None
     if not exit_when_done:
-        settings = _serving_settings(settings, port)
-        serving = Serving(announce=_announce)
+        settings = serving_settings(settings, port)
+        serving = Serving(announce=announce_and_hold)
     summary = _run(settings, quiet=as_json, serving=serving)
     if as_json:
         print(json.dumps(summary.to_json()))
     else:
         _print_summary(summary)
-
-
-def _serving_settings(settings: Settings, port: int | None) -> Settings:
-    """API on; the port asked for, else the configured one, else 8000 or any free one if taken."""
-    api = settings.api
-    if port is None:
-        port = api.port
-        if "port" not in api.model_fields_set and not _free(api.host, port):
-            port = 0
-    return settings.model_copy(update={"api": api.model_copy(update={"enabled": True, "port": port})})
-
-
-def _free(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        try:
-            probe.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
-def _announce(url: str, token: str) -> None:
-    err_console.print(f"[bold]dashboard[/bold]   {url}", soft_wrap=True)
-    err_console.print(
-        f"[bold]login token[/bold] {token}  (admin; shown once, revoked when this run stops)", soft_wrap=True
-    )
-    err_console.print("serving until Ctrl-C", soft_wrap=True)
-    sys.stderr.flush()
 
 
 def _run(settings: Settings, quiet: bool, serving: Serving | None = None) -> RunSummary:
