@@ -43,7 +43,7 @@ ROUTERS = (
 def create_app(state: ApiState) -> FastAPI:
     app = FastAPI(title="freeride", version="1", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.freeride = state
-    app.state.ws_hub = hub = Hub()
+    app.state.ws_hub = hub = Hub(state.bus, state.clock, state.settings.ws_coalesce_s)
     app.state.metrics = metrics = _metrics(state, hub)
     app.state.read_cache = ReadCache(state.clock)
     errors.install(app)

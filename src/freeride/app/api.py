@@ -225,7 +225,13 @@ class ApiServer(Component):
         super().__init__()
         self._clock = clock
         config = uvicorn.Config(
-            asgi_app, host=settings.host, port=settings.port, log_level="warning", lifespan="off", ws="auto"
+            asgi_app,
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            lifespan="off",
+            ws="auto",
+            ws_per_message_deflate=settings.ws_compression,
         )
         self.server = uvicorn.Server(config)
         self._task: asyncio.Task[None] | None = None

@@ -21,6 +21,10 @@ class ApiSettings(FrozenConfig):
     token_cache_s: float = 5.0
     ws_heartbeat_s: float = 20.0
     ws_coalesce_s: float = 0.02
+    ws_compression: bool = False
+    """permessage-deflate on ``/ws``. Off by default: each connection compresses with its own
+    context, so the one frame built for 500 clients is compressed 500 times, the bulk of the CPU
+    a fan-out costs. Turn it on when clients sit behind a slow link and the clients are few."""
 
     @field_validator("cors_origins", mode="before")
     @classmethod

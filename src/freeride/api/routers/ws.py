@@ -5,9 +5,10 @@ Every ``api.ws_heartbeat_s`` the server sends ``{"op": "heartbeat", "ts": <ns>}`
 close idle connections see traffic, and a client that hears nothing for two beats knows to
 reconnect. The beat goes through the client's queue, so a client too slow for it is dropped.
 
-Events are sent at most every ``api.ws_coalesce_s`` per client (20 ms by default): what arrived
-meanwhile goes out as one frame. Sending a frame costs far more than queueing an event, so with
-hundreds of clients this keeps the event loop, which the engine shares, from drowning in sends.
+Events go out at most every ``api.ws_coalesce_s`` (20 ms by default): what arrived meanwhile goes
+out as one frame per client, built once for all the clients with the same subscriptions. Sending a
+frame costs far more than queueing an event, so with hundreds of clients this keeps the event loop,
+which the engine shares, from drowning in sends.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from freeride.api.deps import authenticate, state_of
 from freeride.api.errors import ApiError
-from freeride.api.ws import SLOW_CLIENT, Client, Hub, next_frame
+from freeride.api.ws import SLOW_CLIENT, Client, Hub
 from freeride.core.clock import Clock
 from freeride.ports.tokens import Scope
 
@@ -46,9 +47,8 @@ async def live(websocket: WebSocket) -> None:
         return
     await websocket.accept()
     hub = hub_of(websocket)
-    client = Client(state.bus, state.settings.ws_queue_size, hub.encode)
-    hub.clients.add(client)
-    sender = asyncio.create_task(_send(websocket, client, state.clock, state.settings.ws_coalesce_s))
+    client = hub.client(state.settings.ws_queue_size)
+    sender = asyncio.create_task(_send(websocket, client))
     beat = asyncio.create_task(_heartbeat(state.clock, state.settings.ws_heartbeat_s, client))
     try:
         while not client.dropped:
@@ -56,10 +56,7 @@ async def live(websocket: WebSocket) -> None:
     except WebSocketDisconnect:
         pass
     finally:
-        client.close()
-        hub.clients.discard(client)
-        if client.dropped:
-            hub.dropped += 1
+        await hub.release(client)
         sender.cancel()
         beat.cancel()
         await asyncio.gather(sender, beat, return_exceptions=True)
@@ -95,18 +92,16 @@ def _handle(client: Client, text: str) -> None:
     client.push({"op": "subscribed", "topics": sorted(client.subs)})
 
 
-async def _send(websocket: WebSocket, client: Client, clock: Clock, coalesce_s: float) -> None:
+async def _send(websocket: WebSocket, client: Client) -> None:
     try:
         while True:
             await client.ready.wait()
-            if coalesce_s > 0:  # let a burst gather: one frame for many events costs far less CPU
-                await clock.sleep(coalesce_s)
             client.ready.clear()
             if client.dropped:
                 await websocket.close(code=SLOW_CLIENT, reason="too slow: events were piling up")
                 return
             while client.queue:
-                item = next_frame(client.queue)
+                item = client.next_frame()
                 if isinstance(item, bytes):
                     await websocket.send_text(item.decode())
                 else:
