@@ -493,13 +493,13 @@ def main(quick: bool, ws_only: bool = False) -> None:
                 "ws_delivered_per_s": round(ws["delivered_per_s"]),
                 "ws_p99_ms": ws["ws_p99_ms"] and round(ws["ws_p99_ms"], 2),
                 "ws_dropped": ws["dropped"],
-                "engine_lag_p99_ms": ws["engine_lag_p99_ms"],
-                "engine_lag_p99_ms_no_clients": ws["engine_lag_p99_ms_idle"],
+                "engine_lag_p99_ms": round(ws["engine_lag_p99_ms"], 2),
+                "engine_lag_p99_ms_no_clients": round(ws["engine_lag_p99_ms_idle"], 2),
                 "ws_at_tenth_rate": {
                     "quotes_per_s": WS_RATE // 10,
                     "delivered_per_s": round(low["delivered_per_s"]),
                     "ws_p99_ms": low["ws_p99_ms"] and round(low["ws_p99_ms"], 2),
-                    "engine_lag_p99_ms": low["engine_lag_p99_ms"],
+                    "engine_lag_p99_ms": round(low["engine_lag_p99_ms"], 2),
                 },
                 "peak_mib": memory["freeride"].get("peak_mib"),
             }

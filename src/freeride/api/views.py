@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from freeride.api.pages import Page, PageParams
+from freeride.app.backtest_reports import BacktestReports
 from freeride.app.live import LastPrice
 from freeride.core.instruments import Instrument
 from freeride.core.market import Bar
@@ -269,6 +270,7 @@ class RunOut(BaseModel):
     started_at: int
     finished_at: int | None
     summary: dict[str, Any] | None
+    report: str | None = Field(description="where its HTML report is, for a finished backtest")
 
     @classmethod
     def of(cls, r: RunInfo) -> RunOut:
@@ -278,4 +280,5 @@ class RunOut(BaseModel):
             started_at=r.started_at,
             finished_at=r.finished_at,
             summary=r.summary,
+            report=f"/api/v1/backtests/{r.run_id}/report" if BacktestReports.available(r) else None,
         )

@@ -19,13 +19,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import secrets
-import tempfile
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
-from pathlib import Path
-from typing import Any
 
 import structlog
 import uvicorn
@@ -35,19 +30,14 @@ from starlette.types import ASGIApp
 from freeride.alerts.intake import WebhookIntake
 from freeride.alerts.service import AlertService
 from freeride.app.alerts import AlertsSetup
-from freeride.app.backtest import DataFile, load_bars
-from freeride.app.backtest_jobs import KEEP, BacktestJobs, Job
+from freeride.app.backtest_jobs import BacktestJobs
+from freeride.app.backtest_reports import BacktestReports
 from freeride.app.live import LiveViews
-from freeride.backtest.engine import run_event
-from freeride.backtest.report import write_report
-from freeride.backtest.spec import BacktestSpec
 from freeride.config.api import ApiSettings
 from freeride.config.settings import Settings
 from freeride.core.clock import NS_PER_SECOND, Clock
 from freeride.core.component import Component
 from freeride.core.errors import InvalidInput
-from freeride.core.instruments import parse_instrument
-from freeride.exchange.costs import PercentCommission
 from freeride.exchange.portfolio import Portfolio
 from freeride.gateway.service import MarketDataGateway
 from freeride.ports.bus import Bus
@@ -115,55 +105,6 @@ class TokenAuth:
         self._cache.clear()
 
 
-class ReportingBacktestJobs(BacktestJobs):
-    """Backtest jobs whose finished runs can also be read as the HTML report ``freeride backtest``
-    writes. The report is rendered on first ask by running the same spec on the same data again
-    (the engine is deterministic, so the figures are the job's), and kept for the last ``KEEP``."""
-
-    def __init__(self, settings: Settings, bus: Bus | None, clock: Clock) -> None:
-        super().__init__(settings, bus, clock)
-        self._specs: dict[str, tuple[BacktestSpec, DataFile]] = {}
-        self._reports: OrderedDict[str, str] = OrderedDict()
-
-    def start(
-        self, strategy: str, symbol: str, params: dict[str, Any], cash: Decimal, commission: Decimal
-    ) -> Job:
-        job = super().start(strategy, symbol, params, cash, commission)
-        instrument = parse_instrument(symbol)
-        spec = BacktestSpec(
-            strategy=strategy,
-            params=dict(params),
-            cash=cash,
-            currency=instrument.quote_currency,
-            commission=PercentCommission(commission),
-        )
-        self._specs[job.run_id] = (spec, self._feeds[instrument.symbol])
-        for gone in [r for r in self._specs if r not in self.jobs]:
-            del self._specs[gone]
-        return job
-
-    async def report_html(self, run_id: str) -> str | None:
-        """The run's self-contained report, or ``None`` while it is not done (or unknown)."""
-        job = self.jobs.get(run_id)
-        if job is None or job.status != "done" or run_id not in self._specs:
-            return None
-        cached = self._reports.get(run_id)
-        if cached is None:
-            spec, data = self._specs[run_id]
-            title = f"{job.strategy} on {job.symbol} ({run_id})"
-            cached = await asyncio.to_thread(_render_report, spec, data, title)
-            self._reports[run_id] = cached
-            while len(self._reports) > KEEP:
-                self._reports.popitem(last=False)
-        return cached
-
-
-def _render_report(spec: BacktestSpec, data: DataFile, title: str) -> str:
-    result = run_event(spec, load_bars([data]))
-    with tempfile.TemporaryDirectory(prefix="freeride-report-") as out:
-        return write_report(result, Path(out), title).html.read_text(encoding="utf-8")
-
-
 @dataclass
 class ApiState:
     """Everything route handlers reach through ``request.app.state.freeride``."""
@@ -183,6 +124,7 @@ class ApiState:
     full_settings: Settings | None = None  # for the masked settings view
     db: AsyncEngine | None = None  # for the readiness check only
     backtests: BacktestJobs | None = None
+    reports: BacktestReports | None = None  # HTML reports of stored backtests
     gateway: MarketDataGateway | None = None  # answers quotes and bars the bus and storage lack
 
 
@@ -197,6 +139,7 @@ def build_api_state(
     accounts: Mapping[str, Portfolio] | None = None,
     gateway: MarketDataGateway | None = None,
 ) -> ApiState:
+    repos = Repositories.from_engine(db)
     return ApiState(
         settings=settings.api,
         clock=clock,
@@ -205,13 +148,14 @@ def build_api_state(
         alerts=alerts.service if alerts is not None else AlertService(AlertRepository(db), clock),
         intake=alerts.intake if alerts is not None else None,
         trust_forwarded_for=settings.alerts.tradingview.trust_forwarded_for,
-        repos=Repositories.from_engine(db),
+        repos=repos,
         run_id=run_id,
         accounts=dict(accounts or {}),
         live=LiveViews(bus) if bus is not None else None,
         full_settings=settings,
         db=db,
-        backtests=ReportingBacktestJobs(settings, bus, clock),
+        backtests=BacktestJobs(settings, bus, clock),
+        reports=BacktestReports(repos.runs),
         gateway=gateway,
     )
 

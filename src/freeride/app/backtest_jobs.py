@@ -5,7 +5,8 @@ client names a symbol, never a path, so the API cannot be made to read arbitrary
 backtest engine is CPU-bound and pure, so it runs in a thread while the event loop keeps serving;
 its progress callback hops back onto the loop to publish ``BacktestProgress`` on
 ``backtest.progress.<run id>``. Jobs are kept in memory (the last ``KEEP``); finished runs are
-stored like ``freeride backtest`` stores them, so ``/api/v1/runs`` lists them with their figures.
+stored like ``freeride backtest`` stores them, so ``/api/v1/runs`` lists them with their figures
+and ``app.backtest_reports`` can rebuild their reports.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import msgspec
 import structlog
 
 from freeride.app.backtest import DataFile, load_bars, run_id_for, store_result
+from freeride.app.backtest_reports import inputs_config
 from freeride.backtest.engine import run_event
 from freeride.backtest.spec import BacktestSpec
 from freeride.bus import topics
@@ -123,7 +125,7 @@ class BacktestJobs:
                 self._settings.database_url,
                 job.run_id,
                 name=f"backtest:{spec.strategy}",
-                config={"spec": spec.to_json(), "data": [data.symbol], "engine": "event", "source": "api"},
+                config={**inputs_config(spec, [data], "event"), "source": "api"},
                 summary=summary,
                 started_at=started,
                 finished_at=self._clock.now_ns(),

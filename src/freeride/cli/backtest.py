@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from freeride.app.backtest import list_runs, run_id_for, store_result
+from freeride.app.backtest_reports import inputs_config
 from freeride.backtest.engine import run_event
 from freeride.backtest.report import write_report
 from freeride.backtest.result import BacktestResult
@@ -88,7 +89,7 @@ def backtest(
                     url,
                     run_id,
                     name=f"backtest:{spec.strategy}",
-                    config={"spec": spec.to_json(), "data": [str(f.path) for f in files], "engine": engine},
+                    config=inputs_config(spec, files, engine),
                     summary=summary,
                     started_at=started,
                     finished_at=LiveClock().now_ns(),

@@ -8,7 +8,12 @@ from typing import Any
 import pytest
 from v1_rig import V1
 
+from freeride.app.backtest import DataFile, load_bars, run_id_for, store_result
+from freeride.app.backtest_reports import inputs_config
+from freeride.backtest.spec import BacktestSpec
+from freeride.backtest.vector import run_vector
 from freeride.bus import topics
+from freeride.config.run import default_feeds
 
 
 async def test_a_backtest_runs_reports_progress_and_is_stored(v1: V1) -> None:
@@ -110,4 +115,37 @@ async def test_the_report_needs_a_token(v1: V1) -> None:
 async def test_the_dashboard_links_finished_backtests_to_their_report(v1: V1) -> None:
     script = (await v1.http.get("/static/app.js")).text
     assert "/api/v1/backtests/${encodeURIComponent(runId)}/report" in script
-    assert 'j.status === "done"' in script
+    assert "r.report" in script  # the link the runs list gives for every finished backtest
+
+
+async def test_a_backtest_stored_from_the_command_line_has_its_report_too(v1: V1) -> None:
+    feed = next(f for f in default_feeds() if f.symbol == "GOOG")
+    files = [DataFile(feed.resolve_path(), "GOOG", "1d")]
+    spec = BacktestSpec(strategy="sma_cross", params={"fast": 5, "slow": 20, "size": 10})
+    run_id = run_id_for("backtest", spec, files, {"engine": "vector"})
+    result = run_vector(spec, load_bars(files))
+    assert v1.state.full_settings is not None
+    await store_result(
+        v1.state.full_settings.database_url,
+        run_id,
+        name="backtest:sma_cross",
+        config=inputs_config(spec, files, "vector"),
+        summary=result.summary(),
+        started_at=1,
+        finished_at=2,
+    )
+    listed = {r["run_id"]: r for r in (await v1.get("/api/v1/runs")).json()["items"]}
+    assert listed[run_id]["report"] == f"/api/v1/backtests/{run_id}/report"
+    assert all(r["report"] is None for k, r in listed.items() if k != run_id)  # the embedded run: none
+    page = await v1.get(f"/api/v1/backtests/{run_id}/report")
+    assert page.status_code == 200, page.text
+    assert f"{float(result.summary()['final_equity']):,.2f}" in page.text
+    assert "vector-driven" in page.text
+
+
+async def test_a_stored_run_without_a_report_says_why(v1: V1) -> None:
+    await v1.repos.runs.begin("sweep-0123456789abcdef", name="sweep:sma_cross", config={}, started_at=1)
+    await v1.repos.runs.finish("sweep-0123456789abcdef", summary={}, finished_at=2)
+    response = await v1.get("/api/v1/backtests/sweep-0123456789abcdef/report")
+    assert response.status_code == 409
+    assert "is a sweep run; reports are rebuilt for backtests" in response.json()["error"]["message"]

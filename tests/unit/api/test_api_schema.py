@@ -23,6 +23,7 @@ from freeride.alerts.service import AlertService
 from freeride.api import create_app
 from freeride.app.api import ApiState, TokenAuth, create_token
 from freeride.app.backtest_jobs import BacktestJobs
+from freeride.app.backtest_reports import BacktestReports
 from freeride.app.live import LiveViews
 from freeride.bus.memory import InMemoryBus
 from freeride.config.api import ApiSettings
@@ -87,6 +88,7 @@ class Server:
             full_settings=settings,
             db=db,
             backtests=BacktestJobs(settings, bus, clock),
+            reports=BacktestReports(repos.runs),
         )
         app = create_app(state)
         config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")

@@ -13,7 +13,9 @@ import pytest
 
 from freeride.alerts.service import AlertService
 from freeride.api import create_app
-from freeride.app.api import ApiState, ReportingBacktestJobs, TokenAuth, create_token
+from freeride.app.api import ApiState, TokenAuth, create_token
+from freeride.app.backtest_jobs import BacktestJobs
+from freeride.app.backtest_reports import BacktestReports
 from freeride.app.live import LiveViews
 from freeride.bus import topics
 from freeride.bus.memory import InMemoryBus
@@ -193,7 +195,8 @@ async def v1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[V
         accounts={"GOOG": account},
         live=live,
         full_settings=settings,
-        backtests=ReportingBacktestJobs(settings, bus, clock),
+        backtests=BacktestJobs(settings, bus, clock),
+        reports=BacktestReports(repos.runs),
         db=db,
     )
     transport = httpx.ASGITransport(create_app(state))

@@ -1,9 +1,9 @@
 """``/api/v1/backtests``: start a backtest on this process's data, follow it, read its figures.
 
 Progress streams on the WebSocket topic ``backtest.progress.<run id>``; finished runs are stored
-and also listed by ``/api/v1/runs``. A finished one's HTML report (the page ``freeride backtest
---report`` writes, charts inlined) is at ``/api/v1/backtests/<run id>/report``. Starting one needs
-``trade``; reading needs ``read``.
+and also listed by ``/api/v1/runs``. Any finished backtest's HTML report (the page ``freeride
+backtest --report`` writes, charts inlined), whether it ran here or from the command line, is at
+``/api/v1/backtests/<run id>/report``. Starting one needs ``trade``; reading needs ``read``.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from freeride.api.deps import state_of
 from freeride.api.deps_v1 import READ, RUN_ID_PATTERN, WRITE
 from freeride.api.errors import ERROR_RESPONSES, ApiError, ErrorBody
 from freeride.api.pages import Page, Paging
-from freeride.app.api import ReportingBacktestJobs
 from freeride.app.backtest_jobs import BacktestJobs, Job
+from freeride.app.backtest_reports import NoReport, NoSuchRun
 from freeride.core.errors import InvalidInput
 from freeride.strategies.registry import STRATEGIES
 
@@ -107,20 +107,28 @@ REPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
         "content": {"text/html": {"schema": {"type": "string"}}},
         "description": "the self-contained HTML report",
     },
-    409: {"model": ErrorBody, "description": "the backtest has not finished (or failed)"},
+    409: {
+        "model": ErrorBody,
+        "description": "no report: the backtest has not finished or failed, or its data changed since",
+    },
 }
 
 
 @router.get("/{run_id}/report", dependencies=READ, response_model=None, responses=REPORT_RESPONSES)
-async def report(jobs: Jobs, run_id: Annotated[str, Path(pattern=RUN_ID_PATTERN)]) -> HTMLResponse:
-    """The finished backtest's report: one self-contained HTML page (charts inlined)."""
-    job = jobs.jobs.get(run_id)
-    if job is None:
-        raise ApiError(404, f"no backtest {run_id!r} started in this process (stored runs: /api/v1/runs)")
-    if not isinstance(jobs, ReportingBacktestJobs):
-        raise ApiError(503, "backtest reports are not kept in this process")
-    html = await jobs.report_html(run_id)
-    if html is None:
+async def report(request: Request, run_id: Annotated[str, Path(pattern=RUN_ID_PATTERN)]) -> HTMLResponse:
+    """A finished backtest's report, one self-contained HTML page (charts inlined): one started
+    here or any stored one (``freeride backtest`` runs too), rebuilt from its recorded inputs."""
+    state = state_of(request)
+    job = state.backtests.jobs.get(run_id) if state.backtests is not None else None
+    if job is not None and job.status != "done":
         why = job.error if job.status == "failed" else f"it is {job.status} ({job.done} of {job.total} bars)"
         raise ApiError(409, f"backtest {run_id!r} has no report: {why}")
+    if state.reports is None:
+        raise ApiError(503, "backtest reports are not available in this process")
+    try:
+        html = await state.reports.html(run_id)
+    except NoSuchRun:
+        raise ApiError(404, f"no backtest {run_id!r} is stored (runs: /api/v1/runs)") from None
+    except NoReport as exc:
+        raise ApiError(409, f"no report: {exc}") from None
     return HTMLResponse(html, headers={"Cache-Control": "private, max-age=3600"})

@@ -201,8 +201,8 @@ async function loadKill() {
 }
 
 // ---- backtests ---------------------------------------------------------------------------
-// A finished backtest started here has an HTML report; the tab is opened at once (so no popup
-// blocker objects) and shown the report, fetched with the token, once it arrives.
+// A finished backtest has an HTML report (the server rebuilds it from the stored run); the tab is
+// opened at once (so no popup blocker objects) and shown the report, fetched with the token.
 async function openReport(runId) {
   const tab = window.open("", "_blank");
   try {
@@ -216,11 +216,7 @@ async function openReport(runId) {
 }
 
 async function loadRuns() {
-  const [runs, jobs] = await Promise.all([
-    call("/api/v1/runs?limit=100"),
-    call("/api/v1/backtests?limit=100").catch(() => ({ items: [] })),
-  ]);
-  const reported = new Set(jobs.items.filter((j) => j.status === "done").map((j) => j.run_id));
+  const runs = await call("/api/v1/runs?limit=100");
   $("runs").replaceChildren(...runs.items.map((r) => {
     const row = el("tr");
     const link = el("a", r.run_id);
@@ -232,7 +228,7 @@ async function loadRuns() {
     const cell = el("td");
     cell.append(link);
     const report = el("td");
-    if (reported.has(r.run_id)) {
+    if (r.report) {
       const open = el("a", "report");
       open.href = "#/backtests";
       open.onclick = (event) => { event.preventDefault(); openReport(r.run_id); };

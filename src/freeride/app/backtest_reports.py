@@ -1,0 +1,143 @@
+"""HTML reports of stored backtests, rebuilt on demand from what the run recorded.
+
+A report is a page of charts (about 100 KB); storing one for every run, sweeps included, would
+cost each run a second of plotting that nobody may ever look at. A run's id is a hash of its spec
+and of its data files' bytes, and the engine is deterministic, so the run's recorded inputs are
+enough: read the spec and the file list back, check that hashing them again gives the same id (the
+data have not changed since), run the same engine again and render. Reports are kept for the last
+``KEEP`` runs asked for, concurrent asks for one run share one rendering, and at most one renders at
+a time, so a reader cannot make the API spend more than a core on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from freeride.app.backtest import DataFile, load_bars, run_id_for
+from freeride.backtest.engine import run_event
+from freeride.backtest.report import write_report
+from freeride.backtest.result import BacktestResult
+from freeride.backtest.spec import BacktestSpec
+from freeride.backtest.vector import run_vector
+from freeride.core.errors import FreerideError
+from freeride.ports.repositories import RunInfo, RunRepository
+
+KEEP = 20
+KIND = "backtest"
+
+
+class NoSuchRun(LookupError):
+    """No run is stored under that id."""
+
+
+class NoReport(FreerideError):
+    """The run exists but its report cannot be rebuilt; the message says why and what to do."""
+
+
+def inputs_config(spec: BacktestSpec, files: list[DataFile], engine: str) -> dict[str, Any]:
+    """What a stored backtest records so that its report can be rebuilt later."""
+    return {
+        "spec": spec.to_json(),
+        "engine": engine,
+        "data": [str(f.path) for f in files],
+        "files": [{"path": str(f.path.resolve()), "symbol": f.symbol, "interval": f.interval} for f in files],
+    }
+
+
+def stored_inputs(run: RunInfo) -> tuple[BacktestSpec, list[DataFile], str]:
+    """The spec, data files and engine of a stored backtest; ``NoReport`` when they are not usable."""
+    if not run.run_id.startswith(f"{KIND}-"):
+        kind = run.name.split(":")[0]
+        raise NoReport(f"run {run.run_id!r} is a {kind} run; reports are rebuilt for backtests")
+    if run.finished_at is None:
+        raise NoReport(f"backtest {run.run_id!r} has not finished")
+    config = run.config
+    files_config = config.get("files")
+    if not isinstance(files_config, list) or not files_config:
+        raise NoReport(
+            f"backtest {run.run_id!r} was stored without its data file list (an older version); "
+            "run it again to get its report"
+        )
+    try:
+        spec = msgspec.convert(config["spec"], BacktestSpec)
+        files = [DataFile(Path(f["path"]), str(f["symbol"]), f.get("interval")) for f in files_config]
+    except (msgspec.ValidationError, KeyError, TypeError, FreerideError) as exc:
+        raise NoReport(f"backtest {run.run_id!r}: its stored inputs do not read back ({exc})") from None
+    engine = str(config.get("engine", "event"))
+    for f in files:
+        if not f.path.is_file():
+            raise NoReport(f"backtest {run.run_id!r}: its data file {f.path} is gone")
+    if run_id_for(KIND, spec, files, {"engine": engine}) != run.run_id:
+        changed = ", ".join(str(f.path) for f in files)
+        raise NoReport(f"backtest {run.run_id!r}: its data changed since the run ({changed}); run it again")
+    return spec, files, engine
+
+
+def render(run_id: str, spec: BacktestSpec, files: list[DataFile], engine: str) -> str:
+    """Run the backtest again and return its self-contained HTML report (CPU-bound: call in a thread)."""
+    bars = load_bars(files)
+    result: BacktestResult = run_vector(spec, bars) if engine == "vector" else run_event(spec, bars)
+    title = f"{spec.strategy} on {', '.join(f.symbol for f in files)} ({run_id})"
+    with tempfile.TemporaryDirectory(prefix="freeride-report-") as out:
+        return write_report(result, Path(out), title).html.read_text(encoding="utf-8")
+
+
+class BacktestReports:
+    """Reports of stored backtest runs, by run id."""
+
+    def __init__(self, runs: RunRepository, keep: int = KEEP) -> None:
+        self._runs = runs
+        self._keep = keep
+        self._cache: OrderedDict[str, str] = OrderedDict()
+        self._rendering: dict[str, asyncio.Future[str]] = {}
+        self._one_at_a_time = asyncio.Semaphore(1)
+        self.rendered = 0
+
+    @staticmethod
+    def available(run: RunInfo) -> bool:
+        """Whether a report can be asked for (it may still fail if the data changed since)."""
+        files = run.config.get("files")
+        return run.run_id.startswith(f"{KIND}-") and run.finished_at is not None and bool(files)
+
+    async def html(self, run_id: str) -> str:
+        cached = self._cache.get(run_id)
+        if cached is not None:
+            self._cache.move_to_end(run_id)
+            return cached
+        pending = self._rendering.get(run_id)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._rendering[run_id] = future
+        try:
+            page = await self._build(run_id)
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved here, so an unshared failure is not logged as lost
+            raise
+        finally:
+            del self._rendering[run_id]
+        future.set_result(page)
+        self._cache[run_id] = page
+        while len(self._cache) > self._keep:
+            self._cache.popitem(last=False)
+        return page
+
+    async def _build(self, run_id: str) -> str:
+        run = await self._runs.get(run_id)
+        if run is None:
+            raise NoSuchRun(f"no run {run_id!r} is stored")
+        spec, files, engine = await asyncio.to_thread(stored_inputs, run)  # hashes the data files
+        async with self._one_at_a_time:
+            page = await asyncio.to_thread(render, run_id, spec, files, engine)
+        self.rendered += 1
+        return page
