@@ -6,14 +6,18 @@
 * peer: a bare Starlette app (same uvicorn, same HTTP parser) answering both paths with the same
   JSON bytes, prebuilt: what the network, the server and the framework floor cost on this machine.
 * ``WS``: ``WS_CLIENTS`` WebSocket clients each subscribed to ``WS_SYMBOLS`` symbols while the
-  server publishes ``WS_RATE`` quotes/s on its bus (ticks of 10 ms); delivery latency is from the
-  quote's ``ts_init`` (stamped as it is published) to its arrival at a client, measured in steady state
-  (from ``SETTLE_S`` after the last client connected), and ``engine_lag_ms``
-  is how late the publishing loop ran behind its own schedule (the engine slowing down).
+  server publishes ``WS_RATE`` quotes/s on its bus (ticks of 10 ms). Delivery latency is from the
+  quote's ``ts_init`` (stamped as it is published) to its arrival at a client, over ``WS_SECONDS``
+  of steady state that start once every client has connected and settled. The clients run in
+  ``WS_LOAD_PROCS`` processes (decoding half a million events a second is more than one Python
+  process can do) and record from the same wall-clock moment. ``engine_lag_ms`` is how late the
+  publishing loop ran behind its own schedule during that window; ``..._no_clients`` the same
+  before any client connected.
 
-Servers and the load run in separate processes on 127.0.0.1 (the load from one process: the
-machine has 2 cores). Throughput is the best of ``REPEATS`` runs because the machine is shared;
-``peak_mib`` is the freeride server process's peak resident memory. The last line is one JSON object.
+The freeride server is ``ApiServer``, the one ``freeride run`` starts. Servers and load run in
+separate processes on 127.0.0.1. GET throughput is the best of ``REPEATS`` runs because the machine
+is shared; ``peak_mib`` is the freeride server process's peak resident memory. The last line is
+one JSON object.
 
     python benchmarks/api.py [--quick] [--ws-only]
 """

@@ -1,6 +1,6 @@
 """The dashboard in a real browser against a real ``freeride run``: log in with the printed token,
-watch quotes move, create an alert, see it fire, start a backtest and read its figures, and keep
-screenshots in ``test-artifacts/``.
+watch quotes move, create an alert, see it fire, start a backtest, read its figures and open its
+report, and keep screenshots in ``test-artifacts/``.
 
 Debian's Chromium drives it (``/usr/bin/chromium``); no browser is ever downloaded. Without it
 the test is skipped with the reason, except under ``CI=true`` where it must be there.
@@ -90,6 +90,13 @@ def test_dashboard_shows_live_quotes_and_a_firing_alert(feeds: tuple[Path, Path]
             page.locator("#runs tr a").first.click()
             page.wait_for_selector("#report:has-text('final_equity')")
             page.screenshot(path=str(ARTIFACTS / "backtests.png"), full_page=True)
+            with page.context.expect_page() as opened:  # its HTML report, in a tab of its own
+                row = page.locator("#runs tr", has_text="backtest:sma_cross").first
+                row.locator("a", has_text="report").click()
+            report = opened.value
+            report.wait_for_selector("h2:has-text('Trades')")
+            assert report.locator("img[src^='data:image/png']").count() >= 4
+            report.screenshot(path=str(ARTIFACTS / "backtest-report.png"), full_page=True)
         finally:
             browser.close()
         code, out = run.interrupt()  # mid-feed: a clean stop all the same
