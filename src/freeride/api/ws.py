@@ -177,16 +177,16 @@ class Hub:
             self._flusher = asyncio.get_running_loop().create_task(self._run())
         return client
 
-    async def release(self, client: Client) -> None:
+    def release(self, client: Client) -> None:
         client.closed = True
         client.close()
         self.clients.discard(client)
         if client.dropped:
             self.dropped += 1
         if not self.clients and self._flusher is not None:
-            flusher, self._flusher = self._flusher, None
-            flusher.cancel()
-            await asyncio.gather(flusher, return_exceptions=True)
+            # Cancelled, not awaited: the connection closing may itself be under cancellation.
+            self._flusher.cancel()
+            self._flusher = None
 
     def regroup(self, client: Client, patterns: set[str]) -> None:
         """Move ``client`` to the group of ``patterns``, opening and closing channels as needed."""

@@ -52,7 +52,7 @@ async def test_a_pattern_is_one_bus_subscription_however_many_clients_ask() -> N
     assert isinstance(first, tuple)
     assert all(c.queue[0][0] is first[0] for c in clients)  # type: ignore[index]  # the same bytes for the whole group: built once
     for client in clients:
-        await hub.release(client)
+        hub.release(client)
     assert not bus._subs
     assert not hub.channels
 
@@ -103,7 +103,7 @@ async def test_a_client_that_falls_behind_is_dropped_and_the_others_keep_theirs(
     assert fast.queued_events == 6
     assert len(seen) == 6
     assert len(events(frames(fast)[0])) == 6  # a backlog goes out merged
-    await hub.release(slow)
+    hub.release(slow)
     assert hub.dropped == 1
 
 
@@ -151,7 +151,7 @@ async def test_the_flusher_waits_for_the_window_on_the_clock() -> None:
         await asyncio.sleep(0)
     [frame] = frames(client)
     assert [m["data"]["bid"] for m in events(frame)] == [1.0, 2.0]
-    await hub.release(client)
+    hub.release(client)
     assert clock.sleepers == 0
     assert not hub.clients
 
@@ -161,4 +161,4 @@ async def test_a_hub_without_a_bus_refuses_subscriptions() -> None:
     client = hub.client(10)
     with pytest.raises(ValueError, match="no event bus"):
         client.subscribe(topics.ALL_QUOTES)
-    await hub.release(client)
+    hub.release(client)

@@ -56,7 +56,7 @@ async def live(websocket: WebSocket) -> None:
     except WebSocketDisconnect:
         pass
     finally:
-        await hub.release(client)
+        hub.release(client)
         sender.cancel()
         beat.cancel()
         await asyncio.gather(sender, beat, return_exceptions=True)
