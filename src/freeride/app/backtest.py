@@ -111,22 +111,19 @@ async def store_result(
         await runs.reset(run_id)
         await runs.begin(run_id, name=name, config=config, started_at=started_at)
         if result is not None:
-            fills = FillRepository(engine)
-            for fill in result.fills:
-                await fills.insert(run_id, fill)
-            positions = PositionRepository(engine)
-            for symbol, h in result.portfolio.holdings.items():
-                await positions.upsert(
-                    run_id,
-                    Position(
-                        symbol=symbol,
-                        quantity=h.quantity,
-                        avg_price=h.avg_price,
-                        realized_pnl=h.realized_pnl,
-                        ts_event=finished_at,
-                        ts_init=finished_at,
-                    ),
+            await FillRepository(engine).insert_many(run_id, result.fills)
+            final = [
+                Position(
+                    symbol=symbol,
+                    quantity=h.quantity,
+                    avg_price=h.avg_price,
+                    realized_pnl=h.realized_pnl,
+                    ts_event=finished_at,
+                    ts_init=finished_at,
                 )
+                for symbol, h in result.portfolio.holdings.items()
+            ]
+            await PositionRepository(engine).upsert_many(run_id, final)
         await runs.finish(run_id, summary=summary, finished_at=finished_at)
     finally:
         await engine.dispose()

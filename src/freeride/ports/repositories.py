@@ -95,6 +95,10 @@ class FillRepository(Protocol):
         """Store ``fill`` once; ``False`` when its ``fill_id`` was already stored for this run."""
         ...
 
+    async def insert_many(self, run_id: str, many: Sequence[Fill]) -> int:
+        """Store many in one transaction, each ``fill_id`` once; returns how many were handed over."""
+        ...
+
     async def list_by_run(self, run_id: str, symbol: str | None = None) -> list[Fill]:
         """Fills of a run (optionally one symbol), oldest first."""
         ...
@@ -103,6 +107,10 @@ class FillRepository(Protocol):
 class PositionRepository(Protocol):
     async def upsert(self, run_id: str, position: Position) -> None:
         """Store the latest position per symbol; an older ``ts_event`` never overwrites a newer one."""
+        ...
+
+    async def upsert_many(self, run_id: str, many: Sequence[Position]) -> None:
+        """``upsert`` for each, in one transaction."""
         ...
 
     async def get(self, run_id: str, symbol: str) -> Position | None: ...

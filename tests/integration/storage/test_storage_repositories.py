@@ -139,6 +139,26 @@ async def test_fills_are_stored_once(repos: Repositories, run_id: str) -> None:
     assert await repos.fills.insert("run-2", fill("f1", ts=1)) is True  # another run, another key
 
 
+async def test_many_fills_go_in_one_call_each_stored_once(repos: Repositories, run_id: str) -> None:
+    await repos.fills.insert(run_id, fill("f0", ts=0))
+    batch = [fill(f"f{i}", ts=i) for i in range(500)] + [fill("f7", ts=7)]  # f0 stored, f7 twice
+    await repos.fills.insert_many(run_id, batch)
+    stored = await repos.fills.list_by_run(run_id)
+    assert [f.fill_id for f in stored] == [f"f{i}" for i in range(500)]
+    assert stored[7] == fill("f7", ts=7)
+    assert await repos.fills.insert_many(run_id, []) == 0
+
+
+async def test_many_positions_keep_the_latest_per_symbol(repos: Repositories, run_id: str) -> None:
+    await repos.positions.upsert(run_id, position("GOOG", "10", ts=5))
+    await repos.positions.upsert_many(
+        run_id,
+        [position("GOOG", "99", ts=2), position("EUR/USD", "100000", ts=1)],  # GOOG stale
+    )
+    assert await repos.positions.get(run_id, "GOOG") == position("GOOG", "10", ts=5)
+    assert await repos.positions.get(run_id, "EUR/USD") == position("EUR/USD", "100000", ts=1)
+
+
 async def test_positions_latest_per_symbol(repos: Repositories, run_id: str) -> None:
     await repos.positions.upsert(run_id, position("GOOG", "10", ts=1))
     await repos.positions.upsert(run_id, position("GOOG", "-5", ts=3))

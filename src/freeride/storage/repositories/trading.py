@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 
 from freeride.core.orders import Fill, Order, OrderStatus, Position
@@ -48,6 +50,12 @@ class FillRepository(Repository):
             result = await conn.execute(stmt.on_conflict_do_nothing(index_elements=["run_id", "fill_id"]))
         return bool(result.rowcount)
 
+    async def insert_many(self, run_id: str, many: Sequence[Fill]) -> int:
+        """All in one transaction (a backtest's tens of thousands of fills: one commit, not one each);
+        a ``fill_id`` already stored for the run is skipped. Returns the rows handed over."""
+        async with self._engine.begin() as conn:
+            return await writes.write_fills(conn, run_id, many)
+
     async def list_by_run(self, run_id: str, symbol: str | None = None) -> list[Fill]:
         stmt = sa.select(fills).where(fills.c.run_id == run_id)
         if symbol is not None:
@@ -60,8 +68,11 @@ class FillRepository(Repository):
 
 class PositionRepository(Repository):
     async def upsert(self, run_id: str, position: Position) -> None:
+        await self.upsert_many(run_id, [position])
+
+    async def upsert_many(self, run_id: str, many: Sequence[Position]) -> None:
         async with self._engine.begin() as conn:
-            await writes.write_positions(conn, run_id, [position])
+            await writes.write_positions(conn, run_id, many)
 
     async def get(self, run_id: str, symbol: str) -> Position | None:
         stmt = sa.select(positions).where(positions.c.run_id == run_id, positions.c.symbol == symbol)
