@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from freeride.api import errors
 from freeride.api.cache import ReadCache
 from freeride.api.deps import require
+from freeride.api.gateway_metrics import register_gateway
 from freeride.api.metrics import MetricsMiddleware
 from freeride.api.routers import alerts, backtests, control, health, market, system, trading, webhooks, ws
 from freeride.api.ws import Hub
@@ -85,6 +86,8 @@ def _metrics(state: ApiState, hub: Hub) -> Metrics:
     metrics.gauge(
         "freeride_ws_clients_dropped", "WebSocket clients cut off for being slow.", lambda: hub.dropped
     )
+    if state.gateway is not None:
+        register_gateway(metrics, state.gateway)
     bus = state.bus
     if bus is not None:
         metrics.gauge(

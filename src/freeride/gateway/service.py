@@ -68,6 +68,10 @@ class MarketDataGateway(Component):
         self._bars = ttl_cache(clock, maxsize=self.config.cache_size, ttl_s=self.config.bars_ttl_s)
         self._flight: SingleFlight[object] = SingleFlight()
         self.upstream_calls = 0
+        self.cache_hits = 0  # answered from the TTL cache
+        self.cache_misses = 0  # went to single flight (shared or not) and on to the providers
+        self.failovers = 0  # answered by a provider after others in its chain were skipped
+        self.unanswered = 0  # no provider in the chain could answer
         self._not_entitled: dict[tuple[str, RequestKind, AssetClass, str | None], int] = {}
         self.last_provider = ""  # who answered the latest request that reached a provider
 
@@ -129,7 +133,9 @@ class MarketDataGateway(Component):
     ) -> object:
         hit = store.get(key)
         if hit is not None:
+            self.cache_hits += 1
             return hit
+        self.cache_misses += 1
 
         async def fill() -> object:
             value = await self._with_retry(fetch)
@@ -202,8 +208,10 @@ class MarketDataGateway(Component):
             state.quota_reported = False
             self.last_provider = name
             if reasons:
+                self.failovers += 1
                 self.reporter.failover(what, name, reasons)
             return result
+        self.unanswered += 1
         self.reporter.unanswered(what, reasons)
         raise NoProviderAnswered(what, reasons, soonest)
 

@@ -9,10 +9,14 @@ clients) are gauges with a callback, computed only when scraped.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.registry import Collector
+
+Samples = Iterable[tuple[Sequence[str], float]]
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
@@ -45,5 +49,38 @@ class Metrics:
         """A gauge whose value is ``read()`` at scrape time."""
         Gauge(name, doc, registry=self.registry).set_function(read)
 
+    def family(
+        self,
+        name: str,
+        doc: str,
+        labels: Sequence[str],
+        read: Callable[[], Samples],
+        *,
+        counter: bool = False,
+    ) -> None:
+        """A labelled family whose samples (label values, value) are ``read()`` at scrape time:
+        for counts another object keeps (a gateway's calls per provider), with no second count."""
+        self.registry.register(_Family(name, doc, tuple(labels), read, counter))
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _Family(Collector):
+    def __init__(
+        self, name: str, doc: str, labels: tuple[str, ...], read: Callable[[], Samples], counter: bool
+    ) -> None:
+        self._name, self._doc, self._labels, self._read, self._counter = name, doc, labels, read, counter
+
+    def collect(self) -> Iterator[Metric]:
+        family: CounterMetricFamily | GaugeMetricFamily
+        if self._counter:
+            family = CounterMetricFamily(self._name, self._doc, labels=self._labels)
+        else:
+            family = GaugeMetricFamily(self._name, self._doc, labels=self._labels)
+        for values, value in self._read():
+            family.add_metric(list(values), value)
+        yield family
+
+    def describe(self) -> Iterator[Metric]:
+        return iter(())  # samples change with what is configured: nothing to check at registration
