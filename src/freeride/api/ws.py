@@ -96,10 +96,6 @@ class Client:
         self.dropped = False
         self.closed = False
 
-    @property
-    def subs(self) -> set[str]:
-        return self.patterns
-
     def subscribe(self, pattern: str) -> None:
         if pattern in self.patterns:
             return

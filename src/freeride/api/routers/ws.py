@@ -89,7 +89,7 @@ def _handle(client: Client, text: str) -> None:
     except ValueError as exc:
         client.push({"op": "error", "message": str(exc)})
         return
-    client.push({"op": "subscribed", "topics": sorted(client.subs)})
+    client.push({"op": "subscribed", "topics": sorted(client.patterns)})
 
 
 async def _send(websocket: WebSocket, client: Client) -> None:
