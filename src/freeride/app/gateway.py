@@ -72,23 +72,39 @@ def resolve_keys(settings: Settings, store: SecretStore | None) -> tuple[dict[st
     return keys, notes
 
 
-def build_market_data(
+@dataclass
+class ProviderSet:
+    """The providers ``settings`` enable, built but not yet behind a gateway.
+
+    ``keys`` are the resolved API keys by provider; ``notes`` say what was left out and why.
+    """
+
+    specs: list[ProviderSpec] = field(default_factory=list)
+    streams: list[QuoteStream] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    keys: dict[str, SecretStr] = field(default_factory=dict)
+
+
+def build_providers(
     settings: Settings,
-    bus: Bus,
     clock: Clock,
     *,
     store: SecretStore | None = None,
     transports: Transports | None = None,
-    config: GatewayConfig | None = None,
-) -> MarketDataSetup:
-    """The gateway (and streams) for ``settings``; ``transports`` swaps in fakes for tests."""
+) -> ProviderSet:
+    """Each enabled provider's adapter, in chain order, exactly as the gateway gets them.
+
+    Factored out of ``build_market_data`` so ``freeride doctor --online`` probes the very adapters
+    (URLs, keys, transports) the engine would use, without building a gateway or a bus. Nothing
+    is contacted here; the caller closes the adapters it does not hand to a gateway.
+    """
     p = settings.providers
     if store is None:
         store = build_secret_store(settings, extra_secret_stores(settings), warn=False)
     keys, notes = resolve_keys(settings, store)
     t = dict(transports or {})
-    specs: list[ProviderSpec] = []
-    streams: list[QuoteStream] = []
+    made = ProviderSet(notes=notes, keys=keys)
+    specs, streams = made.specs, made.streams
     for name in chain_order(p.enabled):
         if name == "replay":
             continue  # replay feeds `freeride run` from files; it answers no live requests
@@ -113,6 +129,22 @@ def build_market_data(
         elif name == "simulator":
             specs.append(_simulator(settings, clock))
             streams.append(SimulatorStream(clock, SimulatorConfig(seed=p.simulator_seed)))
+    return made
+
+
+def build_market_data(
+    settings: Settings,
+    bus: Bus,
+    clock: Clock,
+    *,
+    store: SecretStore | None = None,
+    transports: Transports | None = None,
+    config: GatewayConfig | None = None,
+) -> MarketDataSetup:
+    """The gateway (and streams) for ``settings``; ``transports`` swaps in fakes for tests."""
+    p = settings.providers
+    made = build_providers(settings, clock, store=store, transports=transports)
+    specs, streams, notes, keys = made.specs, made.streams, made.notes, made.keys
     simulated = all(spec.name == "simulator" for spec in specs)
     if not simulated and any(spec.name == "simulator" for spec in specs):
         notes.append("the simulator is in the chain with real providers: when they fail, it answers")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from freeride.app.doctor_online import online_checks
 from freeride.app.secrets import extra_secret_stores
 from freeride.cli import run as _run  # registers ``freeride run`` on the app
 from freeride.cli.alerts import register as register_alerts
@@ -14,7 +15,7 @@ from freeride.cli.live import register as register_live
 from freeride.cli.market import register as register_market
 from freeride.cli.orders import register as register_orders
 
-register_doctor(app, stores=extra_secret_stores)
+register_doctor(app, stores=extra_secret_stores, online=online_checks)
 register_market(app)
 register_backtest(app)
 register_alerts(app)

@@ -8,6 +8,11 @@ a deleted webhook; 429 with ``retry_after`` (float seconds), ``Retry-After``, ``
 and the ``X-RateLimit-*`` headers when the per-webhook bucket (5 per 2 s) is empty. Rate-limit
 headers are on every reply. Scripted faults: ``rate_limited``, ``cloudflare`` (429 without
 ``Via``), ``down`` (502 page). Time is the injected clock, so a test moves the bucket by hand.
+
+``GET /api/webhooks/{id}/{token}`` ("Get Webhook with Token") posts nothing and answers the
+webhook object without ``user``: ``id``, ``type`` 1, ``guild_id``, ``channel_id``, ``name``,
+``avatar``, ``application_id``, ``token``, ``url``; 404 code 10015 once deleted, 401 code 50027 for
+a wrong token. It honours the scripted faults but not the execute bucket (counted as ``fetch``).
 """
 
 from __future__ import annotations
@@ -104,7 +109,13 @@ class FakeDiscord(FakeVendor):
         self.received: list[Received] = []
         self.replies: list[int] = []
         self._buckets: dict[str, _Bucket] = {}
-        self.app = Starlette(routes=[Route("/api/webhooks/{wid}/{token}", self._execute, methods=["POST"])])
+        self.names: dict[str, str] = {}  # webhook id → name shown in Discord (default "Captain Hook")
+        self.app = Starlette(
+            routes=[
+                Route("/api/webhooks/{wid}/{token}", self._execute, methods=["POST"]),
+                Route("/api/webhooks/{wid}/{token}", self._fetch, methods=["GET"]),
+            ]
+        )
 
     def url(self, webhook_id: str = "123", base: str = "http://discord.test") -> str:
         return f"{base}/api/webhooks/{webhook_id}/{self.webhooks[webhook_id]}"
@@ -130,6 +141,32 @@ class FakeDiscord(FakeVendor):
             headers["Via"] = "1.1 google"
         body = {"message": "You are being rate limited.", "retry_after": retry, "global": False}
         return json_response(body, 429, headers)
+
+    async def _fetch(self, request: Request) -> Response:
+        fault = await self.begin("fetch")
+        wid, token = request.path_params["wid"], request.path_params["token"]
+        if wid not in self.webhooks or wid in self.deleted:
+            return json_response({"message": "Unknown Webhook", "code": 10015}, 404)
+        if token != self.webhooks[wid]:
+            return json_response({"message": "Invalid Webhook Token", "code": 50027}, 401)
+        if fault == "down":
+            return html(502)
+        now = self.clock.now_ns()
+        bucket = _Bucket(start_ns=now)
+        if fault in ("rate_limited", "cloudflare"):
+            return self._limited(wid, bucket, now, via=fault == "rate_limited")
+        webhook = {
+            "application_id": None,
+            "avatar": None,
+            "channel_id": "999",
+            "guild_id": "888",
+            "id": wid,
+            "name": self.names.get(wid, "Captain Hook"),
+            "type": 1,
+            "token": token,
+            "url": str(request.url),
+        }
+        return json_response(webhook, 200, self._headers(wid, bucket, now))
 
     async def _execute(self, request: Request) -> Response:
         response = await self._reply(request)
