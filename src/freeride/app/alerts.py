@@ -33,7 +33,7 @@ from freeride.core.notify import Notification
 from freeride.notify.relay import OutboxRelay, RelayConfig
 from freeride.ports.bus import Bus, Overflow
 from freeride.ports.notify import Notifier
-from freeride.storage.repositories import AlertRepository, OutboxRepository
+from freeride.storage.repositories import AlertRepository, ChannelStateRepository, OutboxRepository
 
 Transports = Mapping[str, httpx.AsyncBaseTransport]
 PASSPHRASE_SECRET = "tradingview_passphrase"
@@ -110,6 +110,7 @@ def build_alerts(
             retry_cap_s=notify.retry_cap_s,
             operator_channel=notify.operator_channel,
         ),
+        states=ChannelStateRepository(db),
     )
     tv = settings.alerts.tradingview
     intake = WebhookIntake(

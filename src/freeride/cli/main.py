@@ -13,12 +13,14 @@ from freeride.cli.broker import register as register_broker
 from freeride.cli.doctor import register as register_doctor
 from freeride.cli.live import register as register_live
 from freeride.cli.market import register as register_market
+from freeride.cli.notify import register as register_notify
 from freeride.cli.orders import register as register_orders
 
 register_doctor(app, stores=extra_secret_stores, online=online_checks)
 register_market(app)
 register_backtest(app)
 register_alerts(app)
+register_notify(app)
 register_api_tokens(app)
 register_orders(app)
 register_broker(app)

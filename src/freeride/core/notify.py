@@ -7,6 +7,7 @@ the fact it reports and delivered from there, so a crash between the two loses n
 
 from __future__ import annotations
 
+import hashlib
 from enum import StrEnum
 
 import msgspec
@@ -52,3 +53,13 @@ class OutboxItem(msgspec.Struct, frozen=True, kw_only=True):
 
 class ChannelGone(FreerideError):
     """The receiver says the channel no longer exists (Discord 404 code 10015): disable it, alert."""
+
+
+def target_fingerprint(*parts: str) -> str:
+    """A SHA-256 (hex) of what a channel delivers to, so a fixed target can be told from the old one.
+
+    Webhook URLs carry their secret token, so only this digest is ever stored: it shows that the
+    operator changed the URL (re-enable the channel) without keeping anything that could be used
+    to post to it. The parts are joined with NUL, which no URL or secret contains.
+    """
+    return hashlib.sha256("\0".join(("freeride-notify-target", *parts)).encode()).hexdigest()

@@ -17,6 +17,13 @@ and marks each message's items as it goes. What a failure does:
   stay pending for when it is fixed, and the operator is alerted on the bus and on the operator
   channel.
 
+A disabled channel is stored (``ChannelStateRepository``) with a fingerprint of its target, so a
+restart neither hammers the dead target nor alerts again: on start, a channel whose target is
+unchanged stays disabled (one warning event says so and why), a channel whose target changed (the
+operator pasted a new webhook URL) is re-enabled and its pending items go out. While disabled, the
+channel looks in the database every ``recheck_s``: ``freeride notify enable`` deletes the record,
+and the running relay delivers again without a restart.
+
 Every wait is on the injected clock; the relay wakes at once when the firing writer announces new
 items (``outbox_ready``), otherwise when the next retry is due.
 """
@@ -24,6 +31,7 @@ items (``outbox_ready``), otherwise when the next retry is due.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,15 +39,24 @@ import msgspec
 import structlog
 
 from freeride.bus import topics
-from freeride.core.clock import NS_PER_SECOND, Clock
+from freeride.core.clock import NS_PER_SECOND, Clock, ns_to_datetime
 from freeride.core.component import Component
 from freeride.core.errors import AuthError, InvalidInput, RateLimited
 from freeride.core.notify import ChannelGone, Notification
 from freeride.core.system import Level, SystemEvent
 from freeride.ports.bus import Bus, Subscription
-from freeride.ports.notify import Notifier, OutboxRepository, Packet
+from freeride.ports.notify import ChannelStateRepository, DisabledChannel, Notifier, OutboxRepository, Packet
 
 log = structlog.get_logger(__name__)
+
+
+_LOG_LEVELS = {
+    Level.DEBUG: logging.DEBUG,
+    Level.INFO: logging.INFO,
+    Level.WARNING: logging.WARNING,
+    Level.ERROR: logging.ERROR,
+    Level.CRITICAL: logging.CRITICAL,
+}
 
 
 class RelayConfig(msgspec.Struct, frozen=True, kw_only=True):
@@ -47,6 +64,7 @@ class RelayConfig(msgspec.Struct, frozen=True, kw_only=True):
     retry_base_s: float = 1.0
     retry_cap_s: float = 300.0
     operator_channel: str | None = None
+    recheck_s: float = 30.0  # how often a disabled channel looks whether the operator enabled it
 
 
 class _Outcome(msgspec.Struct, frozen=True, kw_only=True):
@@ -64,7 +82,10 @@ class OutboxRelay(Component):
         bus: Bus,
         clock: Clock,
         config: RelayConfig | None = None,
+        *,
+        states: ChannelStateRepository | None = None,
     ) -> None:
+        """``states`` keeps disabled channels across restarts; without it they are forgotten on exit."""
         super().__init__()
         self._repo = repo
         self.notifiers = dict(notifiers)
@@ -74,12 +95,15 @@ class OutboxRelay(Component):
         self._wake = {name: asyncio.Event() for name in self.notifiers}
         self._tasks: list[asyncio.Task[None]] = []
         self._sub: Subscription | None = None
+        self._states = states
+        self._unsaved: dict[str, DisabledChannel] = {}  # disabled, but the database write failed
         self.disabled: dict[str, str] = {}  # channel -> why
         self.sent = 0
         self.messages = 0
         self.failures = 0
 
     async def _on_start(self) -> None:
+        await self._restore()
         self._sub = self._bus.subscribe(topics.outbox_ready(), self._on_ready)
         for name in self.notifiers:
             self._tasks.append(asyncio.create_task(self._channel_loop(name), name=f"{self.name}:{name}"))
@@ -101,10 +125,49 @@ class OutboxRelay(Component):
     def wake(self) -> None:
         self._on_ready(None)
 
+    async def _restore(self) -> None:
+        """Apply the stored disabled states: unchanged target stays disabled, a changed one is enabled."""
+        if self._states is None:
+            return
+        try:
+            stored = await self._states.disabled()
+        except Exception as exc:  # the outbox is in the same database: nothing goes out meanwhile
+            log.error("notify.channel_states_unreadable", error=repr(exc))
+            return
+        for channel, state in stored.items():
+            notifier = self.notifiers.get(channel)
+            if notifier is None:
+                continue  # no longer configured: kept for ``freeride notify status`` to show
+            if state.fingerprint == notifier.target_fingerprint:
+                self.disabled[channel] = state.reason
+                since = f"{ns_to_datetime(state.disabled_at):%Y-%m-%d %H:%M:%S} UTC"
+                self._system(
+                    Level.WARNING,
+                    "channel_still_disabled",
+                    f"notification channel {channel!r} is still disabled (since {since}): {state.reason}; "
+                    f"its messages are kept: fix its target or run `freeride notify enable {channel}`",
+                    channel,
+                )
+                continue
+            try:
+                await self._states.enable(channel)
+            except Exception as exc:  # harmless: the stale record's fingerprint no longer matches
+                log.warning("notify.channel_state_not_cleared", channel=channel, error=repr(exc))
+            self._system(
+                Level.INFO,
+                "channel_reenabled",
+                f"notification channel {channel!r} re-enabled: its target changed since it was disabled "
+                f"({state.reason}); its pending messages go out now",
+                channel,
+            )
+
     # -- one channel -------------------------------------------------------------------------
     async def _channel_loop(self, channel: str) -> None:
         wake = self._wake[channel]
-        while channel not in self.disabled:
+        while True:
+            if channel in self.disabled:
+                await self._until_enabled(channel)
+                continue
             wake.clear()
             try:
                 worked = await self.deliver_due(channel)
@@ -112,11 +175,42 @@ class OutboxRelay(Component):
                 log.error("notify.outbox_failed", channel=channel, error=repr(exc))
                 await self._wait(wake, self.config.retry_base_s)
                 continue
-            if worked:
+            if worked or channel in self.disabled:
                 continue
             next_due = await self._repo.next_due(channel)
             delay = None if next_due is None else (next_due - self._clock.now_ns()) / NS_PER_SECOND
             await self._wait(wake, delay)
+
+    async def _until_enabled(self, channel: str) -> None:
+        """Return once the operator enabled ``channel`` (its stored record is gone).
+
+        Polls the database on the clock every ``recheck_s``, since ``freeride notify enable`` runs
+        in another process; a record that could not be written yet is written first, so its
+        absence is never mistaken for the operator's decision. Without a store: until stopped.
+        """
+        if self._states is None:
+            await asyncio.Event().wait()
+            return
+        while True:
+            await self._clock.sleep(self.config.recheck_s)
+            try:
+                if channel in self._unsaved:
+                    await self._states.disable(self._unsaved[channel])
+                    del self._unsaved[channel]
+                    continue
+                if channel in await self._states.disabled():
+                    continue
+            except Exception as exc:
+                log.warning("notify.channel_states_unreachable", channel=channel, error=repr(exc))
+                continue
+            self.disabled.pop(channel, None)
+            self._system(
+                Level.INFO,
+                "channel_enabled",
+                f"notification channel {channel!r} enabled by the operator; its pending messages go out now",
+                channel,
+            )
+            return
 
     async def _wait(self, wake: asyncio.Event, delay_s: float | None) -> None:
         """Until woken, or ``delay_s`` passes on the clock (``None``: only when woken)."""
@@ -203,6 +297,7 @@ class OutboxRelay(Component):
         return _Outcome(ids=list(packet.ids), pause_s=delivered.pause_s)
 
     async def _disable(self, channel: str, why: str) -> None:
+        await self._save(channel, why)  # first: a stop right after this must not lose the record
         self.disabled[channel] = why
         message = f"notification channel {channel!r} disabled: {why}; its messages are kept until it is fixed"
         self._system(Level.ERROR, "channel_disabled", message, channel)
@@ -222,8 +317,24 @@ class OutboxRelay(Component):
             await self._repo.enqueue([note])
             self.wake()
 
+    async def _save(self, channel: str, why: str) -> None:
+        """Store the disabled state; on failure it is kept in memory and written by the wait loop."""
+        if self._states is None:
+            return
+        state = DisabledChannel(
+            channel=channel,
+            reason=why,
+            disabled_at=self._clock.now_ns(),
+            fingerprint=self.notifiers[channel].target_fingerprint,
+        )
+        try:
+            await self._states.disable(state)
+        except Exception as exc:
+            self._unsaved[channel] = state
+            log.error("notify.channel_state_unsaved", channel=channel, error=repr(exc))
+
     def _system(self, level: Level, kind: str, message: str, channel: str) -> None:
-        log.error(f"notify.{kind}", channel=channel, message=message)
+        log.log(_LOG_LEVELS[level], f"notify.{kind}", channel=channel, message=message)
         now = self._clock.now_ns()
         self._bus.publish(
             topics.system(level, "notify"),

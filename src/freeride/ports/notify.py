@@ -6,6 +6,10 @@ later message of the same burst fails. ``deliver`` raises the ``core.errors`` tr
 ``RateLimited`` (wait ``retry_after``), ``TemporaryError`` (back off), ``InvalidInput`` (the
 receiver refused this message: never retried), ``AuthError`` / ``ChannelGone`` (the channel is
 unusable: disable it and alert the operator).
+
+A disabled channel is remembered in a ``ChannelStateRepository`` with its notifier's
+``target_fingerprint``: after a restart the relay keeps it disabled while the target is the same
+(no hammering a deleted webhook, no repeated alert) and re-enables it once the target changed.
 """
 
 from __future__ import annotations
@@ -33,6 +37,15 @@ class Delivered(msgspec.Struct, frozen=True, kw_only=True):
 
 class Notifier(Protocol):
     channel: str
+
+    @property
+    def target_fingerprint(self) -> str:
+        """A digest of where messages go (``core.notify.target_fingerprint``), never the URL itself.
+
+        Stored when the channel is disabled; a different value after a restart means the operator
+        fixed the target, so the channel is re-enabled.
+        """
+        ...
 
     def pack(self, items: Sequence[tuple[int, Notification]]) -> list[Packet]:
         """Coalesce ``(outbox id, notification)`` pairs into as few messages as the limits allow."""
@@ -68,4 +81,29 @@ class OutboxRepository(Protocol):
 
     async def counts(self) -> dict[str, int]:
         """Items per status, e.g. ``{"pending": 3, "sent": 120, "dead": 1}``."""
+        ...
+
+
+class DisabledChannel(msgspec.Struct, frozen=True, kw_only=True):
+    """A channel the relay stopped delivering to, why, since when (ns), and for which target."""
+
+    channel: str
+    reason: str
+    disabled_at: int
+    fingerprint: str
+
+
+class ChannelStateRepository(Protocol):
+    """Disabled channels, kept across restarts and shared with the operator's commands."""
+
+    async def disabled(self) -> dict[str, DisabledChannel]:
+        """Every disabled channel, by name."""
+        ...
+
+    async def disable(self, state: DisabledChannel) -> None:
+        """Record ``state``, replacing an earlier record of the same channel."""
+        ...
+
+    async def enable(self, channel: str) -> DisabledChannel | None:
+        """Forget the channel's disabled state; what was stored, ``None`` when it was not disabled."""
         ...

@@ -289,3 +289,17 @@ order_approvals = sa.Table(
     sa.Column("decided_by", sa.String(), nullable=True),
     sa.Index(None, "state", "requested_at"),
 )
+
+# -- notification channels (revision 0004) --------------------------------------------------------
+# A channel the relay disabled (its receiver said the credentials are bad or the webhook is gone),
+# kept so a restart does not hammer the dead target and alert again, and so ``freeride notify``
+# can show and clear it. ``fingerprint`` is a SHA-256 of the target: the URL itself holds a
+# secret token and is never stored; a different fingerprint at start means the target was fixed.
+notify_channels = sa.Table(
+    "notify_channels",
+    metadata,
+    sa.Column("channel", sa.String(), primary_key=True),
+    sa.Column("disabled_reason", sa.Text, nullable=False),
+    _ns("disabled_at"),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+)

@@ -9,7 +9,7 @@ import httpx
 from freeride.adapters.discord.client import DiscordClient
 from freeride.adapters.discord.config import DiscordConfig
 from freeride.adapters.discord.pack import pack
-from freeride.core.notify import Notification
+from freeride.core.notify import Notification, target_fingerprint
 from freeride.ports.notify import Delivered, Packet
 
 
@@ -18,6 +18,11 @@ class DiscordNotifier:
         self.channel = config.channel
         self.config = config
         self._client = DiscordClient(config.url, timeout_s=config.timeout_s, transport=transport)
+
+    @property
+    def target_fingerprint(self) -> str:
+        """The webhook URL's digest: a new URL (webhook re-created) re-enables a disabled channel."""
+        return target_fingerprint(self.config.url)
 
     def pack(self, items: Sequence[tuple[int, Notification]]) -> list[Packet]:
         packets = []

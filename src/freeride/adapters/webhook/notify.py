@@ -18,7 +18,7 @@ from freeride.adapters.webhook.config import WebhookConfig
 from freeride.adapters.webhook.signing import SIGNATURE_HEADER, sign
 from freeride.core.clock import NS_PER_SECOND, Clock
 from freeride.core.errors import AuthError, InvalidInput, RateLimited, TemporaryError
-from freeride.core.notify import ChannelGone, Notification
+from freeride.core.notify import ChannelGone, Notification, target_fingerprint
 from freeride.net.http import make_client, retry_after, transport_error, vendor_message
 from freeride.ports.notify import Delivered, Packet
 
@@ -31,6 +31,11 @@ class WebhookNotifier:
         self.config = config
         self._clock = clock
         self._http = make_client("", transport=transport, timeout_s=config.timeout_s)
+
+    @property
+    def target_fingerprint(self) -> str:
+        """The digest of URL and signing secret: a 401 is fixed by changing either, so both count."""
+        return target_fingerprint(self.config.url, self.config.secret)
 
     def pack(self, items: Sequence[tuple[int, Notification]]) -> list[Packet]:
         size = max(1, self.config.batch)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from freeride.storage.repositories.alerts import AlertRepository
+from freeride.storage.repositories.channels import ChannelStateRepository
 from freeride.storage.repositories.market import BarRepository, InstrumentRepository
 from freeride.storage.repositories.outbox import OutboxRepository
 from freeride.storage.repositories.runs import RunRepository, SystemEventRepository
@@ -20,6 +21,7 @@ from freeride.storage.repositories.trading import FillRepository, OrderRepositor
 __all__ = [
     "AlertRepository",
     "BarRepository",
+    "ChannelStateRepository",
     "FillRepository",
     "InstrumentRepository",
     "OrderRepository",
@@ -46,6 +48,7 @@ class Repositories:
     alerts: AlertRepository
     outbox: OutboxRepository
     tokens: TokenRepository
+    channels: ChannelStateRepository
 
     @classmethod
     def from_engine(cls, engine: AsyncEngine) -> Repositories:
@@ -60,4 +63,5 @@ class Repositories:
             alerts=AlertRepository(engine),
             outbox=OutboxRepository(engine),
             tokens=TokenRepository(engine),
+            channels=ChannelStateRepository(engine),
         )

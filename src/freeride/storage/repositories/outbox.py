@@ -100,6 +100,15 @@ class OutboxRepository(Repository):
         async with self._engine.connect() as conn:
             return {str(s): int(n) for s, n in (await conn.execute(stmt)).all()}
 
+    async def counts_by_channel(self) -> dict[str, dict[str, int]]:
+        """Items per channel and status, e.g. ``{"discord": {"pending": 2, "dead": 1}}``."""
+        stmt = sa.select(t.c.channel, t.c.status, sa.func.count()).group_by(t.c.channel, t.c.status)
+        out: dict[str, dict[str, int]] = {}
+        async with self._engine.connect() as conn:
+            for channel, status, n in (await conn.execute(stmt)).all():
+                out.setdefault(str(channel), {})[str(status)] = int(n)
+        return out
+
     async def items(self, status: OutboxStatus | None = None, limit: int = 100) -> list[OutboxItem]:
         stmt = sa.select(t).order_by(t.c.id.desc()).limit(limit)
         if status is not None:
