@@ -1,8 +1,10 @@
-"""URL checks and password masking shared by settings, doctor and logging.
+"""URL checks and credential masking shared by settings, doctor and logging.
 
-Connection URLs carry passwords (``postgresql://user:pass@host/db``), and URLs end up in error
-messages and log lines; every place that shows one goes through ``mask_url`` so the password never
-reaches a terminal or a log file.
+URLs carry credentials: connection passwords (``postgresql://user:pass@host/db``), API keys in the
+query string (Alpha Vantage's ``apikey=``, Finnhub's ``token=``, Massive's ``apiKey=``) and a
+Discord webhook's token as its last path segment. URLs end up in error messages and log lines
+(an HTTP client logs every request it makes); every place that shows one goes through
+``mask_url`` so none of these reaches a terminal or a log file.
 """
 
 from __future__ import annotations
@@ -13,6 +15,14 @@ URL_PASSWORD_MASK = "***"
 
 # scheme://user:password@host — the password is whatever sits between the user's colon and the '@'.
 _URL_PASSWORD = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/?#@\s]*:)(?P<password>[^@\s/]+)(?=@)")
+# ?apikey=…&token=… — a query parameter whose name says it is a credential.
+_QUERY_SECRET = re.compile(
+    r"(?P<head>[?&](?:api_?key|apikey|token|access_token|key|secret|password|passphrase|signature)=)"
+    r"(?P<value>[^&#\s'\"]+)",
+    re.IGNORECASE,
+)
+# https://discord.com/api/webhooks/<id>/<token> — whoever has the URL can post as the webhook.
+_WEBHOOK_TOKEN = re.compile(r"(?P<head>/api(?:/v\d+)?/webhooks/\d+/)(?P<token>[\w.\-]+)")
 
 # What a plain scheme is rewritten to, so users can paste the URL their database tool shows them.
 _DATABASE_SCHEMES: dict[str, str] = {
@@ -30,8 +40,12 @@ DATABASE_URL_FIX = (
 
 
 def mask_url(text: str) -> str:
-    """``text`` with the password of every URL in it replaced by ``***``."""
-    return _URL_PASSWORD.sub(rf"\g<head>{URL_PASSWORD_MASK}", text)
+    """``text`` with every URL's password, credential query parameters and webhook token as ``***``."""
+    if "://" not in text and "=" not in text and "/webhooks/" not in text:
+        return text  # most log strings hold no URL at all: skip the expressions
+    masked = _URL_PASSWORD.sub(rf"\g<head>{URL_PASSWORD_MASK}", text)
+    masked = _QUERY_SECRET.sub(rf"\g<head>{URL_PASSWORD_MASK}", masked)
+    return _WEBHOOK_TOKEN.sub(rf"\g<head>{URL_PASSWORD_MASK}", masked)
 
 
 def url_scheme(url: str) -> str:

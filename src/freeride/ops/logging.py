@@ -72,7 +72,9 @@ def _use_json(format: LogFormat, stream: TextIO) -> bool:
     return not (callable(isatty) and isatty())
 
 
-_CHATTY = ("alembic", "sqlalchemy", "aiosqlite", "asyncio")
+# httpx and httpcore log every request at INFO, with its URL: one line per poll is noise, and the
+# URL is where vendors put keys (masked anyway by ``redact_secrets``).
+_CHATTY = ("alembic", "sqlalchemy", "aiosqlite", "asyncio", "httpx", "httpcore", "websockets")
 
 
 def configure_logging(

@@ -122,6 +122,28 @@ def test_secrets_never_reach_the_output(format: str) -> None:
     assert "***@" in text
 
 
+@pytest.mark.parametrize("level", ["info", "debug"])
+def test_http_client_request_lines_carry_no_key_or_webhook_token(level: str) -> None:
+    out = io.StringIO()
+    configure_logging(level, "json", stream=out)  # type: ignore[arg-type]
+    http = logging.getLogger("httpx")
+    for url in (
+        f"https://discord.com/api/webhooks/1234567890/{SECRET}",
+        f"https://discord.com/api/v10/webhooks/1234567890/{SECRET}?wait=true",
+        f"https://www.alphavantage.co/query?function=GLOBAL_QUOTE&symbol=GOOG&apikey={SECRET}",
+        f"https://finnhub.io/api/v1/quote?symbol=GOOG&token={SECRET}",
+        f"https://api.massive.com/v2/last/trade/GOOG?apiKey={SECRET}&x=1",
+    ):
+        http.warning('HTTP Request: GET %s "HTTP/1.1 200 OK"', url)
+    http.info("HTTP Request: GET https://finnhub.io/api/v1/quote?symbol=GOOG 200")
+    text = out.getvalue()
+    assert len(lines(out)) == (6 if level == "debug" else 5)  # routine requests only at debug
+    assert SECRET not in text
+    assert "webhooks/1234567890/***" in text
+    assert "apikey=***" in text
+    assert "&x=1" in text  # the rest of the URL stays readable
+
+
 def test_other_root_handlers_receive_redacted_events(caplog: pytest.LogCaptureFixture) -> None:
     configure_logging("info", "json", stream=io.StringIO())
     with caplog.at_level(logging.INFO):
