@@ -25,7 +25,7 @@ LogFormat = Literal["auto", "json", "console"]
 
 REDACTED = "**********"
 _SENSITIVE_KEY = re.compile(r"password|passwd|secret|token|api_?key|apikey|^authorization$", re.IGNORECASE)
-_HANDLER_NAME = "freeride"
+HANDLER_NAME = "freeride"
 
 
 def _redact_value(value: Any, depth: int = 0) -> Any:
@@ -123,10 +123,10 @@ def configure_logging(
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *final],
     )
     handler = logging.StreamHandler(out)
-    handler.set_name(_HANDLER_NAME)
+    handler.set_name(HANDLER_NAME)
     handler.setFormatter(formatter)
     root = logging.getLogger()
-    for old in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
+    for old in [h for h in root.handlers if h.get_name() == HANDLER_NAME]:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -329,9 +328,6 @@ class Fakes:
 
 @pytest.fixture
 def fakes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Fakes:
-    # Earlier tests may leave a logging handler on a closed CliRunner stream; its error report would
-    # land in this output. The command itself configures no logging: only its own output is tested.
-    monkeypatch.setattr(logging.getLogger(), "handlers", [])
     made = Fakes(FakeFinnhub("fh-key"), FakeDiscord({"123": "tok"}))
     monkeypatch.setenv("FREERIDE_DATABASE_URL", f"sqlite:///{tmp_path}/freeride.db")
     monkeypatch.setenv("FREERIDE_SECRETS__ORDER", "env")
