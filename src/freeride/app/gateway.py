@@ -38,6 +38,7 @@ from freeride.core.clock import Clock
 from freeride.gateway.config import GatewayConfig
 from freeride.gateway.providers import ProviderSpec
 from freeride.gateway.service import MarketDataGateway
+from freeride.net.limiter import Limit
 from freeride.ports.bus import Bus
 from freeride.ports.market_data import QuoteStream
 from freeride.ports.secrets import SecretStore, SecretStoreError
@@ -112,24 +113,40 @@ def build_providers(
             secret = PROVIDERS_NEEDING_KEYS[name]
             notes.append(f"{name} is enabled but has no API key: set FREERIDE_SECRET_{secret.upper()}")
             continue
+        limits = limits_for(settings, name, FREE_PLAN_LIMITS.get(name, ()))
         if name == "alphavantage":
             av = AlphaVantageConfig(keys[name], base_url=p.alphavantage_url)
-            specs.append(ProviderSpec(AlphaVantageData(av, clock, t.get(name)), AV_LIMITS))
+            specs.append(ProviderSpec(AlphaVantageData(av, clock, t.get(name)), limits))
         elif name == "finnhub":
             fh = FinnhubConfig(keys[name], base_url=p.finnhub_url, ws_url=p.finnhub_ws_url)
-            specs.append(ProviderSpec(FinnhubData(fh, clock, t.get(name)), FH_LIMITS))
+            specs.append(ProviderSpec(FinnhubData(fh, clock, t.get(name)), limits))
             streams.append(FinnhubStream(fh, clock))
         elif name == "massive":
             ms = MassiveConfig(keys[name], base_url=p.massive_url, ws_url=p.massive_ws_url)
-            specs.append(ProviderSpec(MassiveData(ms, clock, t.get(name)), MS_LIMITS))
+            specs.append(ProviderSpec(MassiveData(ms, clock, t.get(name)), limits))
             streams.append(MassiveStream(ms, clock))
         elif name == "yahoo":
             yh = YahooConfig(base_url=p.yahoo_url)
-            specs.append(ProviderSpec(YahooData(clock, yh, t.get(name)), YH_LIMITS))
+            specs.append(ProviderSpec(YahooData(clock, yh, t.get(name)), limits))
         elif name == "simulator":
             specs.append(_simulator(settings, clock))
             streams.append(SimulatorStream(clock, SimulatorConfig(seed=p.simulator_seed)))
     return made
+
+
+def limits_for(settings: Settings, provider: str, free: tuple[Limit, ...]) -> tuple[Limit, ...]:
+    """The plan's limits the operator set (``providers.limits``), else the free plan's."""
+    configured = settings.providers.limits.get(provider)
+    if not configured:
+        return free
+    return tuple(
+        Limit.per_day_utc(r.count) if r.per == "day" else Limit(r.count, _PER_SECONDS[r.per])
+        for r in configured
+    )
+
+
+_PER_SECONDS = {"second": 1.0, "minute": 60.0, "hour": 3_600.0}
+FREE_PLAN_LIMITS = {"alphavantage": AV_LIMITS, "finnhub": FH_LIMITS, "massive": MS_LIMITS, "yahoo": YH_LIMITS}
 
 
 def build_market_data(

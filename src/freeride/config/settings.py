@@ -7,6 +7,7 @@ every problem at once, one line each, naming the setting, its variable and the f
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -167,6 +168,39 @@ class SecretSettings(FrozenConfig):
         return value.strip()
 
 
+RATE_LIMITED_PROVIDERS = ("alphavantage", "finnhub", "massive", "yahoo")
+_RATE = re.compile(
+    r"^\s*(?P<count>\d+)\s*/\s*(?P<per>s|sec|second|min|minute|h|hour|d|day)\s*$", re.IGNORECASE
+)
+_PER = {"s": "second", "sec": "second", "min": "minute", "h": "hour", "d": "day"}
+
+
+class RateLimitSetting(FrozenConfig):
+    """``count`` requests per ``per``; written ``"300/min"`` (``s``, ``min``, ``h`` or ``day``).
+    A ``day`` limit is a quota counted per UTC day, as vendors count theirs."""
+
+    count: int
+    per: Literal["second", "minute", "hour", "day"]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        match = _RATE.match(value)
+        if match is None:
+            raise problem(f"{value!r} is not a rate", 'write e.g. "300/min", "30/s", "500/day"')
+        per = match["per"].lower()
+        return {"count": int(match["count"]), "per": _PER.get(per, per)}
+
+    @field_validator("count")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value <= 0:
+            raise problem(f"a rate of {value} requests lets nothing through", "give a count above 0")
+        return value
+
+
 class ProviderSettings(FrozenConfig):
     """Market data providers to use, and their API keys (which may also live in the secret stores)."""
 
@@ -183,6 +217,26 @@ class ProviderSettings(FrozenConfig):
     yahoo_url: str = "https://query1.finance.yahoo.com"
     simulator_seed: int = 7
     quote_ttl_s: float = 5.0
+    limits: dict[str, list[RateLimitSetting]] = Field(default_factory=dict)
+    """A paid plan's rate limits, replacing the free plan's the gateway assumes for that provider:
+    ``{"finnhub": ["300/min", "30/s"], "alphavantage": ["75/min"]}``."""
+
+    @field_validator("limits")
+    @classmethod
+    def _limits(cls, value: dict[str, list[RateLimitSetting]]) -> dict[str, list[RateLimitSetting]]:
+        unknown = sorted(name for name in value if name not in RATE_LIMITED_PROVIDERS)
+        if unknown:
+            raise problem(
+                f"no rate limits to set for {', '.join(repr(n) for n in unknown)}",
+                f"name any of {', '.join(RATE_LIMITED_PROVIDERS)}",
+            )
+        empty = sorted(name for name, limits in value.items() if not limits)
+        if empty:
+            raise problem(
+                f"{', '.join(empty)}: an empty list would mean no limit at all",
+                'give at least one, e.g. {"finnhub": ["300/min"]}',
+            )
+        return value
 
     @field_validator("quote_ttl_s")
     @classmethod
