@@ -34,11 +34,13 @@ from collections import deque
 from typing import Any
 
 import msgspec
+import structlog
 
 from freeride.bus import topics
 from freeride.core.clock import Clock
 from freeride.ports.bus import Bus, Subscription
 
+log = structlog.get_logger(__name__)
 SLOW_CLIENT = 1013
 MAX_SUBSCRIPTIONS = 50
 YIELD_EVERY = 16
@@ -170,8 +172,19 @@ class Hub:
         client = Client(self, maxsize)
         self.clients.add(client)
         if self._flusher is None:
+            self._wake = asyncio.Event()  # bound to this loop when first awaited: a fresh one per flusher
+            if self._dirty:
+                self._wake.set()
             self._flusher = asyncio.get_running_loop().create_task(self._run())
+            self._flusher.add_done_callback(self._flusher_ended)
         return client
+
+    def _flusher_ended(self, task: asyncio.Task[None]) -> None:
+        """A flusher that died is logged and forgotten, so the next client starts another."""
+        if task is self._flusher:
+            self._flusher = None
+        if not task.cancelled() and task.exception() is not None:
+            log.error("ws.flusher_failed", error=repr(task.exception()))
 
     def release(self, client: Client) -> None:
         client.closed = True
@@ -185,25 +198,28 @@ class Hub:
             self._flusher = None
 
     def regroup(self, client: Client, patterns: set[str]) -> None:
-        """Move ``client`` to the group of ``patterns``, opening and closing channels as needed."""
+        """Move ``client`` to the group of ``patterns``, opening and closing channels as needed.
+
+        The new group is joined before the old one is left: a channel both use never loses its
+        last group in between, so its bus subscription and the events it gathered this window stay.
+        """
         old = client.group
-        if old is not None:
+        group: Group | None = None
+        if patterns:
+            key = frozenset(patterns)
+            group = self._groups.get(key)
+            if group is None:
+                group = Group(key, [self._channel(p) for p in sorted(key)])
+                self._groups[key] = group
+                for channel in group.channels:
+                    channel.groups.add(group)
+            group.members.add(client)
+        client.patterns = patterns
+        client.group = group
+        if old is not None and old is not group:
             old.members.discard(client)
             if not old.members:
                 self._retire(old)
-        client.patterns = patterns
-        client.group = None
-        if not patterns:
-            return
-        key = frozenset(patterns)
-        group = self._groups.get(key)
-        if group is None:
-            group = Group(key, [self._channel(p) for p in sorted(key)])
-            self._groups[key] = group
-            for channel in group.channels:
-                channel.groups.add(group)
-        group.members.add(client)
-        client.group = group
 
     def _channel(self, pattern: str) -> Channel:
         channel = self.channels.get(pattern)
@@ -212,13 +228,12 @@ class Hub:
                 raise ValueError("no event bus in this process")
             channel = Channel(pattern)
             dirty = self._dirty
-            wake = self._wake
             pending = channel.pending
 
             def on_event(event: Any) -> None:
                 if not pending:
                     dirty.append(channel)
-                    wake.set()
+                    self._wake.set()  # read each time: a new flusher on a new loop has a new Event
                 pending.append(encode_event(pattern, event))
 
             channel.subscription = self._bus.subscribe(pattern, on_event)
@@ -235,7 +250,7 @@ class Hub:
                     channel.subscription.cancel()
                 channel.pending.clear()  # a dirty channel with no one left flushes to nobody
 
-    def collect(self) -> list[tuple[tuple[Client, ...], bytes, int]]:
+    def collect(self) -> list[tuple[Group, tuple[Client, ...], bytes, int]]:
         """What each group gets from the events its patterns gathered since the last flush."""
         dirty = self._dirty.copy()
         self._dirty.clear()  # cleared in place: the channels' callbacks hold this list
@@ -253,7 +268,8 @@ class Hub:
         for group in groups:
             parts = [c.joined for c in group.channels if c.count]
             count = sum(c.count for c in group.channels)
-            out.append((tuple(group.members), parts[0] if len(parts) == 1 else b",".join(parts), count))
+            events = parts[0] if len(parts) == 1 else b",".join(parts)
+            out.append((group, tuple(group.members), events, count))
         for channel in dirty:
             channel.joined = b""
             channel.count = 0
@@ -261,7 +277,7 @@ class Hub:
 
     def flush(self) -> None:
         """Hand every client what gathered for it, at once."""
-        for members, events, count in self.collect():
+        for _group, members, events, count in self.collect():
             for member in members:
                 member.deliver(events, count)
 
@@ -279,9 +295,10 @@ class Hub:
             else:
                 await asyncio.sleep(0)
             handed = 0
-            for members, events, count in self.collect():
+            for group, members, events, count in self.collect():
                 for member in members:
-                    member.deliver(events, count)
+                    if member.group is group:  # not one that changed its subscriptions meanwhile
+                        member.deliver(events, count)
                     handed += 1
                     if handed % YIELD_EVERY == 0:
                         await asyncio.sleep(0)

@@ -162,3 +162,62 @@ async def test_a_hub_without_a_bus_refuses_subscriptions() -> None:
     with pytest.raises(ValueError, match="no event bus"):
         client.subscribe(topics.ALL_QUOTES)
     hub.release(client)
+
+
+async def test_changing_subscriptions_keeps_what_the_kept_ones_gathered() -> None:
+    hub, bus, _ = make()
+    client = hub.client(100)
+    client.subscribe(topics.quote("GOOG"))
+    subscriptions_before = len(bus._subs)
+    quote(bus, "GOOG", 1.0)  # gathered in this window
+    client.subscribe(topics.quote("AAPL"))  # a symbol added before the flush
+    client.subscribe(topics.quote("MSFT"))
+    client.unsubscribe(topics.quote("MSFT"))
+    assert len(bus._subs) == subscriptions_before + 1  # GOOG's subscription was never dropped
+    hub.flush()
+    assert [m["data"]["symbol"] for f in frames(client) for m in events(f)] == ["GOOG"]
+
+
+async def test_frames_are_handed_out_in_slices_and_not_to_who_left_the_group() -> None:
+    hub, bus, _ = make()
+    clients = [hub.client(100) for _ in range(40)]
+    for client in clients:
+        client.subscribe(topics.quote("GOOG"))
+    quote(bus, "GOOG", 1.0)
+    await asyncio.sleep(0)  # the flusher wakes and yields once
+    await asyncio.sleep(0)  # the first slice is handed out
+    handed = [c for c in clients if c.queue]
+    assert 0 < len(handed) < len(clients)  # the loop got a turn before all 40 were served
+    late = next(c for c in clients if not c.queue)
+    late.unsubscribe(topics.quote("GOOG"))
+    late.subscribe(topics.quote("AAPL"))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert all(c.queue for c in clients if c is not late)
+    assert frames(late) == []  # a GOOG event after it left GOOG would contradict its subscription
+    for client in clients:
+        hub.release(client)
+    assert not bus._subs
+    assert not hub.channels
+
+
+async def test_a_flusher_that_dies_is_logged_and_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
+    hub, bus, _ = make()
+    first = hub.client(100)
+    first.subscribe(topics.ALL_QUOTES)
+
+    def broken() -> list[Any]:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(hub, "collect", broken)
+    quote(bus, "GOOG", 1.0)
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert hub._flusher is None  # it died, and said so; the next client starts a new one
+    monkeypatch.undo()
+    second = hub.client(100)
+    second.subscribe(topics.ALL_QUOTES)
+    quote(bus, "GOOG", 2.0)
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert [m["data"]["bid"] for f in frames(second) for m in events(f)] == [1.0, 2.0]
