@@ -15,9 +15,10 @@ URL_PASSWORD_MASK = "***"
 
 # scheme://user:password@host — the password is whatever sits between the user's colon and the '@'.
 _URL_PASSWORD = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/?#@\s]*:)(?P<password>[^@\s/]+)(?=@)")
-# ?apikey=…&token=… — a query parameter whose name says it is a credential.
+# apikey=…, &refresh_token=…, ?client_secret=…, api-key=… — a parameter, in a query string or a
+# form body, whose name ends in a credential word.
 _QUERY_SECRET = re.compile(
-    r"(?P<head>[?&](?:api_?key|apikey|token|access_token|key|secret|password|passphrase|signature)=)"
+    r"(?P<head>(?:(?<=[?&\s;,])|^)[\w.\-]*(?:key|token|secret|password|passwd|passphrase|signature|sig)=)"
     r"(?P<value>[^&#\s'\"]+)",
     re.IGNORECASE,
 )

@@ -72,9 +72,13 @@ def _use_json(format: LogFormat, stream: TextIO) -> bool:
     return not (callable(isatty) and isatty())
 
 
-# httpx and httpcore log every request at INFO, with its URL: one line per poll is noise, and the
-# URL is where vendors put keys (masked anyway by ``redact_secrets``).
-_CHATTY = ("alembic", "sqlalchemy", "aiosqlite", "asyncio", "httpx", "httpcore", "websockets")
+# Libraries that narrate routine work (each migration step, each request) at INFO: their lines come
+# only at debug level. httpx logs each request's URL, where vendors put keys (masked anyway by
+# ``redact_secrets``).
+_CHATTY = ("alembic", "sqlalchemy", "aiosqlite", "asyncio", "httpx")
+# Libraries whose debug output is the wire itself: every WebSocket frame (a stream's login frame
+# carries its API key in JSON no mask can know) and every HTTP header. Never below WARNING.
+_WIRE = ("websockets", "httpcore", "hpack")
 
 
 def configure_logging(
@@ -134,6 +138,8 @@ def configure_logging(
     # when something is wrong, unless debug logging was asked for.
     for name in _CHATTY:
         logging.getLogger(name).setLevel(logging.DEBUG if level == "debug" else logging.WARNING)
+    for name in _WIRE:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _masked_traceback(sio: TextIO, exc_info: ExcInfo) -> None:

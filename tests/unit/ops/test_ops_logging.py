@@ -144,6 +144,42 @@ def test_http_client_request_lines_carry_no_key_or_webhook_token(level: str) -> 
     assert "&x=1" in text  # the rest of the URL stays readable
 
 
+def test_credential_parameters_are_masked_whatever_their_prefix() -> None:
+    out = io.StringIO()
+    configure_logging("info", "json", stream=out)
+    for text in (
+        f"grant_type=refresh_token&refresh_token={SECRET}&client_id=freeride",
+        f"password={SECRET}&username=bob",
+        f"https://x.test/oauth?client_secret={SECRET}",
+        f"https://x.test/?api-key={SECRET}",
+        f"https://x.test/?access_key={SECRET}",
+    ):
+        get_logger("t").info(text)
+    text = out.getvalue()
+    assert SECRET not in text
+    assert "grant_type=refresh_token" in text  # a credential *word* as a value stays
+    assert "client_id=freeride" in text
+
+
+async def test_websocket_frames_are_not_logged_even_at_debug() -> None:
+    """A stream's login frame carries its key inside JSON: the wire is never logged."""
+    from websockets.asyncio.client import connect
+    from websockets.asyncio.server import ServerConnection, serve
+
+    out = io.StringIO()
+    configure_logging("debug", "json", stream=out)
+
+    async def drain(connection: ServerConnection) -> None:
+        async for _ in connection:
+            pass
+
+    async with serve(drain, "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+        async with connect(f"ws://127.0.0.1:{port}/", compression=None) as client:
+            await client.send(json.dumps({"action": "auth", "params": SECRET}))
+    assert SECRET not in out.getvalue()
+
+
 def test_other_root_handlers_receive_redacted_events(caplog: pytest.LogCaptureFixture) -> None:
     configure_logging("info", "json", stream=io.StringIO())
     with caplog.at_level(logging.INFO):
