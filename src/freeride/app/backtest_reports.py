@@ -95,7 +95,7 @@ class BacktestReports:
         self._runs = runs
         self._keep = keep
         self._cache: OrderedDict[str, str] = OrderedDict()
-        self._rendering: dict[str, asyncio.Future[str]] = {}
+        self._rendering: dict[str, asyncio.Task[str]] = {}
         self._one_at_a_time = asyncio.Semaphore(1)
         self.rendered = 0
 
@@ -106,38 +106,37 @@ class BacktestReports:
         return run.run_id.startswith(f"{KIND}-") and run.finished_at is not None and bool(files)
 
     async def html(self, run_id: str) -> str:
+        """The run's report; ``NoSuchRun`` or ``NoReport`` (with the reason) when there is none.
+
+        The rendering is a task of its own that every asker awaits through a shield: a reader who
+        goes away cancels only their wait, never the rendering others wait for, and the rendering
+        holds the one-at-a-time slot until its thread is really done.
+        """
         cached = self._cache.get(run_id)
         if cached is not None:
             self._cache.move_to_end(run_id)
             return cached
-        pending = self._rendering.get(run_id)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-        self._rendering[run_id] = future
-        try:
-            page = await self._build(run_id)
-        except asyncio.CancelledError:
-            future.cancel()
-            raise
-        except Exception as exc:
-            future.set_exception(exc)
-            future.exception()  # retrieved here, so an unshared failure is not logged as lost
-            raise
-        finally:
-            del self._rendering[run_id]
-        future.set_result(page)
-        self._cache[run_id] = page
+        task = self._rendering.get(run_id)
+        if task is None:
+            task = asyncio.ensure_future(self._build(run_id))
+            self._rendering[run_id] = task
+            task.add_done_callback(lambda done: self._settled(run_id, done))
+        return await asyncio.shield(task)
+
+    def _settled(self, run_id: str, task: asyncio.Task[str]) -> None:
+        self._rendering.pop(run_id, None)
+        if task.cancelled() or task.exception() is not None:  # retrieved: never "unhandled"
+            return
+        self._cache[run_id] = task.result()
         while len(self._cache) > self._keep:
             self._cache.popitem(last=False)
-        return page
 
     async def _build(self, run_id: str) -> str:
         run = await self._runs.get(run_id)
         if run is None:
             raise NoSuchRun(f"no run {run_id!r} is stored")
-        spec, files, engine = await asyncio.to_thread(stored_inputs, run)  # hashes the data files
-        async with self._one_at_a_time:
+        async with self._one_at_a_time:  # hashing the data files is work too
+            spec, files, engine = await asyncio.to_thread(stored_inputs, run)
             page = await asyncio.to_thread(render, run_id, spec, files, engine)
         self.rendered += 1
         return page

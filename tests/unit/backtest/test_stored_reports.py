@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import threading
 from decimal import Decimal
 from pathlib import Path
 
@@ -107,3 +108,42 @@ async def test_a_stored_run_gets_its_own_figures_back_once_for_concurrent_asks(
             await reports.html("backtest-ffffffffffffffff")
     finally:
         await engine.dispose()
+
+
+async def test_a_reader_going_away_neither_fails_the_others_nor_lets_two_render(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import freeride.app.backtest_reports as reports_module
+
+    class Runs:
+        async def get(self, run_id: str) -> RunInfo:
+            return RunInfo(run_id=run_id, name="backtest:x", config={}, started_at=1, finished_at=2)
+
+    release, started = threading.Event(), threading.Event()
+    running: list[str] = []
+    peak = 0
+
+    def slow_render(run_id: str, *_: object) -> str:
+        nonlocal peak
+        running.append(run_id)
+        peak = max(peak, len(running))
+        started.set()
+        release.wait(5)
+        running.remove(run_id)
+        return f"page of {run_id}"
+
+    monkeypatch.setattr(reports_module, "stored_inputs", lambda run: (SPEC, [], "event"))
+    monkeypatch.setattr(reports_module, "render", slow_render)
+    reports = BacktestReports(Runs())  # type: ignore[arg-type]
+    first = asyncio.create_task(reports.html("backtest-a"))
+    second = asyncio.create_task(reports.html("backtest-a"))  # shares the rendering
+    assert await asyncio.to_thread(started.wait, 5)
+    first.cancel()  # the first reader closed the tab
+    other = asyncio.create_task(reports.html("backtest-b"))  # another run asked meanwhile
+    await asyncio.sleep(0.01)
+    release.set()
+    assert await second == "page of backtest-a"
+    assert await other == "page of backtest-b"
+    assert first.cancelled()
+    assert peak == 1
+    assert reports.rendered == 2
