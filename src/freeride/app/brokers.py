@@ -40,7 +40,12 @@ def build_broker(
     clock: Clock,
     secrets: ChainedSecretStore,
     transport: httpx.AsyncBaseTransport | None = None,
+    *,
+    observer: bool = False,
 ) -> Broker:
+    """The configured broker. ``observer``: for a look from another process (``broker status``)
+    while an engine may be running: Robinhood then neither polls orders nor refreshes tokens,
+    whose refresh token is single-use and would be spent from under the engine."""
     ex = settings.execution
     if ex.broker == "alpaca":
         a = ex.alpaca
@@ -55,7 +60,14 @@ def build_broker(
         )
         return AlpacaBroker(config, clock, transport)
     if ex.broker == "robinhood":
-        return RobinhoodBroker(robinhood_config(settings), clock, TokenVault(secrets), transport=transport)
+        return RobinhoodBroker(
+            robinhood_config(settings),
+            clock,
+            TokenVault(secrets),
+            transport=transport,
+            poll=not observer,
+            manage_tokens=not observer,
+        )
     exchange = SimulatedExchange(
         Portfolio(cash=settings.run.starting_cash),
         ExchangeConfig(commission=PercentCommission(settings.run.commission_rate), name="paper"),

@@ -180,8 +180,9 @@ async def probe_broker(
     try:
         async with asyncio.timeout(timeout_s):
             if isinstance(broker, RobinhoodBroker):
-                await broker.connect()  # loads the stored tokens; Alpaca needs no connection to ask
-            state = await broker.session()
+                state = await broker.check_session()  # never refreshes: an engine may hold the token
+            else:
+                state = await broker.session()  # Alpaca: a read of the account, nothing to refresh
     except Exception as exc:
         return [_failure(check, exc, timeout_s, advice)]
     finally:

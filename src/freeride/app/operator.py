@@ -112,7 +112,7 @@ async def broker_report(
     """Ask the configured broker: is the session alive, the account, positions, open orders."""
     report = BrokerReport(broker=settings.execution.broker)
     try:
-        broker = build_broker(settings, clock, secret_chain(settings), transport)
+        broker = build_broker(settings, clock, secret_chain(settings), transport, observer=True)
     except FreerideError as exc:
         report.problem = str(exc)
         return report

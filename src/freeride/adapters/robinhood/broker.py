@@ -47,15 +47,20 @@ class RobinhoodBroker:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         poll: bool = True,
+        manage_tokens: bool = True,
     ) -> None:
+        """``manage_tokens=False`` for an observer beside a running engine: the stored tokens are
+        used but never refreshed, since the refresh token is single-use and the engine holds it."""
         self.name = config.name
         self.config = config
         self._clock = clock
         self._vault = vault
         self.auth = RobinhoodAuth(config, clock, transport)
+        self._transport = transport
         self.daemon: TokenDaemon | None = None
         self.client = RobinhoodClient(config, self._current, self._refresh_after_401, transport)
         self._poll = poll
+        self._manage_tokens = manage_tokens
         self._task: asyncio.Task[None] | None = None
         self._listeners: list[UpdateListener] = []
         self._on_lost: list[OnLost] = []
@@ -81,6 +86,11 @@ class RobinhoodBroker:
     async def _refresh_after_401(self, seen: str) -> Tokens:
         if self.daemon is None:
             raise AuthError("robinhood: no stored session: run `freeride broker login robinhood`")
+        if not self._manage_tokens:
+            raise AuthError(
+                "robinhood: the access token was refused and an observer never refreshes it: a running "
+                "engine does, else run `freeride broker login robinhood`"
+            )
         return await self.daemon.refresh_now(seen=seen)
 
     async def _lost(self, exc: AuthError) -> None:
@@ -98,7 +108,8 @@ class RobinhoodBroker:
                 refresh_ahead_s=self.config.refresh_ahead_s,
                 on_failure=self._lost,
             )
-            self.daemon.start()
+            if self._manage_tokens:
+                self.daemon.start()
         if self._poll and self._task is None:
             self._task = asyncio.create_task(self._poll_loop(), name=f"{self.name}:orders")
 
@@ -121,6 +132,34 @@ class RobinhoodBroker:
             raise self.daemon.failure
         await self.client.request("GET", "/positions/", params={"nonzero": "true"})
         return SessionState(alive=True, detail="token valid", expires_at_ns=self.daemon.tokens.expires_at_ns)
+
+    async def check_session(self) -> SessionState:
+        """The stored session checked with one read and never refreshed, without ``connect``.
+
+        For a check from another process (``freeride doctor --online``): refresh tokens are
+        single-use, so refreshing here would spend the one a running engine holds and kill its
+        session. An expired or refused access token is reported, not repaired.
+        """
+        tokens = self._vault.load()
+        login = "run `freeride broker login robinhood`"
+        if tokens is None:
+            return SessionState(alive=False, detail=f"no stored session: {login}")
+        if tokens.expires_at_ns <= self._clock.now_ns():
+            return SessionState(
+                alive=False,
+                detail=f"the access token has expired: a running engine refreshes it, else {login}",
+                expires_at_ns=tokens.expires_at_ns,
+            )
+
+        async def no_refresh(_seen: str) -> Tokens:
+            raise AuthError(f"robinhood: the access token was refused (a check never refreshes): {login}")
+
+        probe = RobinhoodClient(self.config, lambda: tokens, no_refresh, self._transport)
+        try:
+            await probe.request("GET", "/positions/", params={"nonzero": "true"})
+        finally:
+            await probe.aclose()
+        return SessionState(alive=True, detail="token valid", expires_at_ns=tokens.expires_at_ns)
 
     # -- orders ----------------------------------------------------------------------------------
     async def submit(self, order: Order) -> Order:

@@ -8,14 +8,15 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from robinhood_setup import DEVICE, T0, auth, broker, store
+from robinhood_setup import CONFIG, DEVICE, T0, auth, broker, store
 
-from freeride.adapters.robinhood import Headless, TokenVault
+from freeride.adapters.robinhood import Headless, RobinhoodBroker, TokenVault
 from freeride.adapters.robinhood.parse import client_id_from, ref_id_for
 from freeride.core.clock import ManualClock
 from freeride.core.errors import AuthError, UnknownOutcome
 from freeride.core.orders import Fill, Order, OrderStatus, OrderType, Side, client_order_id
 from freeride.ports.broker import BrokerUpdate
+from freeride.testing.fakes.alpaca import LostReplyTransport
 from freeride.testing.fakes.robinhood import FakeRobinhood
 from freeride.testing.fakes.waiting import until
 
@@ -190,3 +191,45 @@ async def test_open_orders_page_through_and_cancel(tmp_path: Path) -> None:
     assert cancelled.status is OrderStatus.CANCELED
     assert len(await rh.open_orders()) == 4
     await rh.close()
+
+
+async def test_a_session_check_from_outside_never_spends_the_refresh_token(tmp_path: Path) -> None:
+    """``freeride doctor --online`` may run while an engine holds the single-use refresh token."""
+    fake, clock, vault = await logged_in(tmp_path)
+    stored = vault.load()
+    assert stored is not None
+    rh = broker(fake, clock, store(tmp_path))
+    clock.set_ns(stored.expires_at_ns - 60 * 1_000_000_000)  # well inside the refresh-ahead hour
+    state = await rh.check_session()
+    assert state.alive
+    assert rh.daemon is None  # nothing started that could refresh later
+    fake.revoke_all()
+    with pytest.raises(AuthError, match="never refreshes"):
+        await rh.check_session()
+    clock.set_ns(stored.expires_at_ns + 1)
+    expired = await rh.check_session()
+    assert not expired.alive
+    assert "expired" in expired.detail
+    assert fake.refreshes == 0
+    assert vault.load() == stored
+    await rh.close()
+
+
+async def test_an_observer_reads_with_the_stored_session_and_never_refreshes(tmp_path: Path) -> None:
+    """``freeride broker status`` beside a running engine: the engine owns the refresh token."""
+    fake, clock, vault = await logged_in(tmp_path)
+    stored = vault.load()
+    assert stored is not None
+    observer = RobinhoodBroker(
+        CONFIG, clock, vault, transport=LostReplyTransport(fake.app), poll=False, manage_tokens=False
+    )
+    clock.set_ns(stored.expires_at_ns - 60 * 1_000_000_000)  # due for a refresh: an engine would
+    await observer.connect()
+    assert (await observer.session()).alive
+    clock.advance(3_600)
+    fake.revoke_all()  # a 401: an engine would refresh here too
+    with pytest.raises(AuthError, match="observer never refreshes"):
+        await observer.session()
+    assert fake.refreshes == 0
+    assert vault.load() == stored
+    await observer.close()
