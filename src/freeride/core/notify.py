@@ -56,10 +56,16 @@ class ChannelGone(FreerideError):
 
 
 def target_fingerprint(*parts: str) -> str:
-    """A SHA-256 (hex) of what a channel delivers to, so a fixed target can be told from the old one.
+    """A digest of what a channel delivers to, so a fixed target can be told from the old one.
 
-    Webhook URLs carry their secret token, so only this digest is ever stored: it shows that the
-    operator changed the URL (re-enable the channel) without keeping anything that could be used
-    to post to it. The parts are joined with NUL, which no URL or secret contains.
+    Only this digest is ever stored, never the URL (which carries the webhook's token) or a signing
+    secret. It is scrypt (memory-hard, about 50 ms each), not a fast hash: whoever reads the
+    database cannot test guesses of a short signing secret at billions a second. The parts are
+    joined with NUL, which no URL or secret contains.
     """
-    return hashlib.sha256("\0".join(("freeride-notify-target", *parts)).encode()).hexdigest()
+    joined = "\0".join(parts).encode()
+    digest = hashlib.scrypt(joined, salt=FINGERPRINT_SALT, n=2**14, r=8, p=1, dklen=32)
+    return digest.hex()
+
+
+FINGERPRINT_SALT = b"freeride-notify-target"

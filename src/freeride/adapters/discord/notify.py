@@ -18,11 +18,14 @@ class DiscordNotifier:
         self.channel = config.channel
         self.config = config
         self._client = DiscordClient(config.url, timeout_s=config.timeout_s, transport=transport)
+        self._fingerprint: str | None = None
 
     @property
     def target_fingerprint(self) -> str:
         """The webhook URL's digest: a new URL (webhook re-created) re-enables a disabled channel."""
-        return target_fingerprint(self.config.url)
+        if self._fingerprint is None:  # scrypt: worth computing once
+            self._fingerprint = target_fingerprint(self.config.url)
+        return self._fingerprint
 
     def pack(self, items: Sequence[tuple[int, Notification]]) -> list[Packet]:
         packets = []

@@ -31,11 +31,14 @@ class WebhookNotifier:
         self.config = config
         self._clock = clock
         self._http = make_client("", transport=transport, timeout_s=config.timeout_s)
+        self._fingerprint: str | None = None
 
     @property
     def target_fingerprint(self) -> str:
         """The digest of URL and signing secret: a 401 is fixed by changing either, so both count."""
-        return target_fingerprint(self.config.url, self.config.secret)
+        if self._fingerprint is None:  # scrypt: worth computing once
+            self._fingerprint = target_fingerprint(self.config.url, self.config.secret)
+        return self._fingerprint
 
     def pack(self, items: Sequence[tuple[int, Notification]]) -> list[Packet]:
         size = max(1, self.config.batch)
