@@ -72,9 +72,9 @@ def stored_inputs(run: RunInfo) -> tuple[BacktestSpec, list[DataFile], str]:
     engine = str(config.get("engine", "event"))
     for f in files:
         if not f.path.is_file():
-            raise NoReport(f"backtest {run.run_id!r}: its data file {f.path} is gone")
+            raise NoReport(f"backtest {run.run_id!r}: its data file {f.path.name} is gone")
     if run_id_for(KIND, spec, files, {"engine": engine}) != run.run_id:
-        changed = ", ".join(str(f.path) for f in files)
+        changed = ", ".join(f.path.name for f in files)  # names only: readers need not see the disk
         raise NoReport(f"backtest {run.run_id!r}: its data changed since the run ({changed}); run it again")
     return spec, files, engine
 
