@@ -25,7 +25,7 @@ from freeride.adapters.robinhood.config import RobinhoodConfig
 from freeride.adapters.robinhood.tokens import TokenDaemon, Tokens, TokenVault
 from freeride.core.clock import NS_PER_SECOND, Clock
 from freeride.core.errors import AuthError, FreerideError, InvalidInput
-from freeride.core.orders import Order, Position
+from freeride.core.orders import Order, OrderType, Position
 from freeride.ports.broker import (
     Amendment,
     BrokerAccount,
@@ -163,7 +163,8 @@ class RobinhoodBroker:
 
     # -- orders ----------------------------------------------------------------------------------
     async def submit(self, order: Order) -> Order:
-        body = parse.order_request(order, await self._account(), await self._instrument(order.symbol))
+        book = await self._quote(order.symbol) if order.order_type is OrderType.MARKET else None
+        body = parse.order_request(order, await self._account(), await self._instrument(order.symbol), book)
         try:
             data = await self.client.request(
                 "POST", "/orders/", json_body=body, client_order_id=order.client_order_id
@@ -259,6 +260,10 @@ class RobinhoodBroker:
                 raise AuthError(f"{self.name}: the login has no brokerage account")
             self._account_url = str(rows[0]["url"])
         return self._account_url
+
+    async def _quote(self, symbol: str) -> parse.BidAsk:
+        data = await self.client.request("GET", "/marketdata/quotes/", params={"symbols": symbol})
+        return parse.quote(data, symbol)
 
     async def _instrument(self, symbol: str) -> str:
         url = self._instruments.get(symbol)

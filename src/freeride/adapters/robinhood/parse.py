@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from freeride.core.errors import InvalidInput
 from freeride.core.orders import Fill, Order, OrderStatus, OrderType, Position, Side, TimeInForce
 from freeride.net.errors import BadReply
 from freeride.ports.broker import BrokerAccount
@@ -133,7 +135,45 @@ def executions(data: dict[str, Any], current: Order) -> list[Fill]:
     return fills
 
 
-def order_request(o: Order, account_url: str, instrument_url: str) -> dict[str, Any]:
+COLLAR = "0.05"
+"""A market buy goes out as a limit at the ask with a 5 % collar, as Robinhood's own clients send it."""
+
+
+@dataclass(frozen=True, slots=True)
+class BidAsk:
+    """The quote an order is placed against: Robinhood wants it in the order, as its app sends."""
+
+    bid: Decimal | None
+    ask: Decimal | None
+    updated_at: str
+
+
+def quote(data: Any, symbol: str) -> BidAsk:
+    """``GET /marketdata/quotes/?symbols=`` → the symbol's bid and ask.
+
+    Robinhood answers ``null`` in ``results`` for a symbol it does not know (``InvalidInput``); a
+    reply without ``results`` is garbage (``BadReply``)."""
+    rows = data.get("results") if isinstance(data, dict) else None
+    if not isinstance(rows, list):
+        raise BadReply(NAME, "a quote reply without results")
+    row = next((r for r in rows if isinstance(r, dict) and r.get("symbol") == symbol), None)
+    if row is None:
+        raise InvalidInput(f"{NAME}: no quote for {symbol}: not a symbol Robinhood trades")
+    bid, ask = _dec(row.get("bid_price")), _dec(row.get("ask_price"))
+    return BidAsk(bid if bid else None, ask if ask else None, str(row.get("updated_at") or ""))
+
+
+def round_price(price: Decimal) -> Decimal:
+    """Cents from a dollar up, six decimals below (Robinhood's tick sizes)."""
+    return price.quantize(Decimal("0.01") if price >= 1 else Decimal("0.000001"))
+
+
+def order_request(
+    o: Order, account_url: str, instrument_url: str, book: BidAsk | None = None
+) -> dict[str, Any]:
+    """The order body. A market order needs ``book``: a buy is sent as a limit at the ask with a 5 %
+    collar (``preset_percent_limit``) and a sell as a market order, each carrying the bid and ask
+    it was placed against; a buy stop carries its stop as the price."""
     limit = o.order_type in (OrderType.LIMIT, OrderType.STOP_LIMIT)
     stop = o.order_type in (OrderType.STOP, OrderType.STOP_LIMIT)
     body: dict[str, Any] = {
@@ -154,6 +194,20 @@ def order_request(o: Order, account_url: str, instrument_url: str) -> dict[str, 
         body["price"] = str(o.limit_price)
     if stop:
         body["stop_price"] = str(o.stop_price)
+        if not limit and o.side is Side.BUY:
+            body["price"] = str(o.stop_price)
+    if o.order_type is OrderType.MARKET:
+        if book is None:
+            raise ValueError("a market order is placed against a quote")
+        if book.bid is not None:
+            body["bid_price"] = str(round_price(book.bid))
+        if book.ask is not None:
+            body["ask_price"] = str(round_price(book.ask))
+        body["bid_ask_timestamp"] = book.updated_at
+        if o.side is Side.BUY:
+            if book.ask is None:
+                raise InvalidInput(f"{NAME}: no ask for {o.symbol}: a market buy needs one for its collar")
+            body.update(type="limit", price=str(round_price(book.ask)), preset_percent_limit=COLLAR)
     return body
 
 

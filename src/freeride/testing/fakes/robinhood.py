@@ -97,6 +97,8 @@ class FakeRobinhood(FakeVendor):
         self.avg_price: dict[str, Decimal] = {}
         self.page_size = 50
         self.account_number = "5QR12345"
+        self.order_bodies: list[dict[str, Any]] = []  # every order request, as sent
+        self.quotes: dict[str, tuple[str, str]] = {}  # symbol → (bid, ask); others quote 100.00/100.02
         routes = [
             Route("/oauth2/token/", self._token, methods=["POST"]),
             Route("/pathfinder/user_machine/", self._machine, methods=["POST"]),
@@ -111,6 +113,7 @@ class FakeRobinhood(FakeVendor):
             Route("/orders/{oid}/", self._order, methods=["GET"]),
             Route("/orders/{oid}/cancel/", self._cancel, methods=["POST"]),
             Route("/positions/", self._positions, methods=["GET"]),
+            Route("/marketdata/quotes/", self._quotes, methods=["GET"]),
         ]
         self.app = Starlette(routes=routes)
 
@@ -334,6 +337,38 @@ class FakeRobinhood(FakeVendor):
         rows = [self._instrument_row(request, symbol)] if symbol.isalpha() else []
         return self._reply({"previous": None, "results": rows, "next": None}, fault)
 
+    async def _quotes(self, request: Request) -> Response:
+        """The shape robin_stocks' ``get_quotes`` reads; ``null`` for a symbol it does not know."""
+        refused, fault = await self._api(request, "quotes")
+        if refused is not None:
+            return refused
+        rows: list[dict[str, Any] | None] = []
+        for symbol in request.query_params.get("symbols", "").split(","):
+            if not symbol.isalpha():
+                rows.append(None)
+                continue
+            bid, ask = self.quotes.get(symbol, ("100.000000", "100.020000"))
+            rows.append(
+                {
+                    "ask_price": ask,
+                    "ask_size": 100,
+                    "bid_price": bid,
+                    "bid_size": 200,
+                    "last_trade_price": bid,
+                    "last_extended_hours_trade_price": None,
+                    "previous_close": bid,
+                    "adjusted_previous_close": bid,
+                    "previous_close_date": "2024-06-03",
+                    "symbol": symbol,
+                    "trading_halted": False,
+                    "has_traded": True,
+                    "last_trade_price_source": "consolidated",
+                    "updated_at": self._now(),
+                    "instrument": self._instrument_row(request, symbol)["url"],
+                }
+            )
+        return self._reply({"results": rows}, fault)
+
     async def _instrument(self, request: Request) -> Response:
         refused, fault = await self._api(request, "instrument")
         if refused is not None:
@@ -355,6 +390,7 @@ class FakeRobinhood(FakeVendor):
         if request.method == "GET":
             return self._page(request, fault)
         body = await request.json()
+        self.order_bodies.append(body)
         ref = str(body.get("ref_id") or "")
         if ref in self.by_ref:  # the idempotency key: the same order, not a second one
             return self._reply(self.orders[self.by_ref[ref]].data, fault)
@@ -381,6 +417,7 @@ class FakeRobinhood(FakeVendor):
             "average_price": None,
             "price": body.get("price"),
             "stop_price": body.get("stop_price"),
+            "preset_percent_limit": body.get("preset_percent_limit"),
             "type": body["type"],
             "trigger": body.get("trigger", "immediate"),
             "time_in_force": body.get("time_in_force", "gfd"),

@@ -7,13 +7,14 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+import msgspec
 import pytest
 from robinhood_setup import CONFIG, DEVICE, T0, auth, broker, store
 
 from freeride.adapters.robinhood import Headless, RobinhoodBroker, TokenVault
 from freeride.adapters.robinhood.parse import client_id_from, ref_id_for
 from freeride.core.clock import ManualClock
-from freeride.core.errors import AuthError, UnknownOutcome
+from freeride.core.errors import AuthError, InvalidInput, UnknownOutcome
 from freeride.core.orders import Fill, Order, OrderStatus, OrderType, Side, client_order_id
 from freeride.ports.broker import BrokerUpdate
 from freeride.testing.fakes.alpaca import LostReplyTransport
@@ -233,3 +234,73 @@ async def test_an_observer_reads_with_the_stored_session_and_never_refreshes(tmp
     assert fake.refreshes == 0
     assert vault.load() == stored
     await observer.close()
+
+
+def market(cid: str, side: Side, qty: str = "2", symbol: str = "AAPL") -> Order:
+    return Order(
+        client_order_id=cid,
+        strategy="s",
+        symbol=symbol,
+        side=side,
+        quantity=Decimal(qty),
+        order_type=OrderType.MARKET,
+        status=OrderStatus.PENDING_NEW,
+        ts_event=T0,
+        ts_init=T0,
+    )
+
+
+async def test_market_orders_go_out_as_robinhood_clients_send_them(tmp_path: Path) -> None:
+    """A market buy is a limit at the ask with a 5 % collar; a sell stays market; both carry the
+    bid and ask they were placed against (robin_stocks' ``order``)."""
+    fake, clock, _vault = await logged_in(tmp_path)
+    fake.quotes["AAPL"] = ("187.500000", "187.520000")
+    rh = broker(fake, clock, store(tmp_path))
+    await rh.connect()
+    await rh.submit(market(client_order_id("s", "buy"), Side.BUY))
+    await rh.submit(market(client_order_id("s", "sell"), Side.SELL))
+    buy, sell = fake.order_bodies
+    assert (buy["type"], buy["price"], buy["preset_percent_limit"]) == ("limit", "187.52", "0.05")
+    assert (buy["ask_price"], buy["bid_price"]) == ("187.52", "187.50")
+    assert buy["bid_ask_timestamp"]
+    assert sell["type"] == "market"
+    assert "price" not in sell
+    assert "preset_percent_limit" not in sell
+    assert (sell["ask_price"], sell["bid_price"]) == ("187.52", "187.50")
+    await rh.close()
+
+
+async def test_a_market_buy_of_an_unknown_symbol_is_refused_before_anything_is_sent(tmp_path: Path) -> None:
+    fake, clock, _vault = await logged_in(tmp_path)
+    rh = broker(fake, clock, store(tmp_path))
+    await rh.connect()
+    with pytest.raises(InvalidInput, match=r"no quote for BRK\.B"):
+        await rh.submit(market(client_order_id("s", "x"), Side.BUY, symbol="BRK.B"))
+    assert fake.order_bodies == []
+    await rh.close()
+
+
+def test_a_buy_stop_carries_its_stop_as_the_price() -> None:
+    from freeride.adapters.robinhood.parse import order_request
+
+    stop = Order(
+        client_order_id="fr-000000000000000000000001",
+        strategy="s",
+        symbol="AAPL",
+        side=Side.BUY,
+        quantity=Decimal(1),
+        order_type=OrderType.STOP,
+        stop_price=Decimal("190"),
+        status=OrderStatus.PENDING_NEW,
+        ts_event=T0,
+        ts_init=T0,
+    )
+    body = order_request(stop, "acct", "inst")
+    assert (body["type"], body["trigger"], body["stop_price"], body["price"]) == (
+        "market",
+        "stop",
+        "190",
+        "190",
+    )
+    sell = order_request(msgspec.structs.replace(stop, side=Side.SELL), "acct", "inst")
+    assert "price" not in sell
