@@ -89,11 +89,12 @@ async def test_chain_from_settings_fails_over_over_real_http(fakes: Fakes) -> No
     fakes.av.fail("burst")
     assert (await gateway.latest("IBM")).provider == "finnhub"  # AV's burst reply
     assert "1 request per second" in str([e for e in seen if isinstance(e, SystemEvent)][-1].data)
-    # forex: Alpha Vantage's exchange rate; Finnhub's is paid-only (403 → skipped, not an outage)
+    # forex: Alpha Vantage out of quota, Finnhub's is paid-only (403 → skipped, not an outage):
+    # Massive's last forex quote answers
     fakes.av.always("quota")
     clock.advance(1)  # past the burst limit's second
     fx = await gateway.latest("EUR/USD")
-    assert fx.provider == "yahoo"
+    assert fx.provider == "massive"
     failover = [e for e in seen if isinstance(e, SystemEvent) and e.kind == "failover"][-1]
     assert failover.data["skipped"] == "alphavantage,finnhub"
     assert "403" in str(failover.data["reason.finnhub"])

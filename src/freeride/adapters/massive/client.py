@@ -1,8 +1,9 @@
 """Transport and error mapping for Massive's REST API.
 
 Auth is ``Authorization: Bearer <key>``. Errors carry their text under ``error`` (401, 429) or
-``message`` (403 ``NOT_AUTHORIZED``: the plan lacks the data, i.e. ``NotAvailable``); a 200 whose
-``status`` is ``ERROR`` is an error too.
+``message`` (403 ``NOT_AUTHORIZED``: the plan lacks the data, i.e. ``NotEntitled``); a 200 whose
+``status`` is not a success is an error too. The v2 endpoints say ``OK`` (or ``DELAYED`` on a
+delayed plan); the older v1 last forex quote says ``success``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from freeride.net.errors import BadReply, NotEntitled
 
 NAME = "massive"
 DEFAULT_RETRY_S = 12.0  # 5 calls a minute
-_OK = ("OK", "DELAYED")
+_OK = ("OK", "DELAYED", "success")
 
 
 class MassiveClient:

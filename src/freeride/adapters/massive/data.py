@@ -1,4 +1,10 @@
-"""Massive as a ``MarketData`` provider: aggregates v2 for bars, last trade for the latest price."""
+"""Massive as a ``MarketData`` provider: aggregates v2 for bars; the latest price is the last trade
+for a stock and the last quote (bid/ask, priced at the mid) for a forex pair.
+
+Both "last" endpoints are paid-plan data: a free key gets HTTP 403 ``NOT_AUTHORIZED``, which the
+client raises as ``NotEntitled`` so the gateway stops asking Massive for that kind of quote for a
+while instead of counting it as an outage.
+"""
 
 from __future__ import annotations
 
@@ -39,12 +45,13 @@ class MassiveData:
 
     def supports(self, kind: RequestKind, asset_class: AssetClass, interval: str | None = None) -> bool:
         if kind is RequestKind.QUOTE:
-            return asset_class is AssetClass.STOCK
+            return asset_class in (AssetClass.STOCK, AssetClass.FOREX)
         return interval is None or interval in TIMESPANS
 
     async def latest(self, instrument: Instrument) -> Snapshot:
         if instrument.is_forex:
-            raise NotAvailable("massive: forex quotes are not wired; ask another provider")
+            quote = await self._client.get(parse.last_quote_path(instrument))
+            return parse.last_forex_quote(quote, instrument, self._clock.now_ns())
         data = await self._client.get(f"/v2/last/trade/{parse.ticker(instrument)}")
         return parse.last_trade(data, instrument, self._clock.now_ns())
 

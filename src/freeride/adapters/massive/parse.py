@@ -1,7 +1,8 @@
-"""Massive JSON → core types (pure): aggregates, last trade, WebSocket messages.
+"""Massive JSON → core types (pure): aggregates, last trade, last forex quote, WebSocket messages.
 
 Aggregate bar times are unix milliseconds of the bar's start; the last trade's ``t`` is unix
-nanoseconds (SIP timestamp). WebSocket messages are JSON arrays of events tagged by ``ev``.
+nanoseconds (SIP timestamp); the last forex quote's ``last.timestamp`` is unix milliseconds.
+WebSocket messages are JSON arrays of events tagged by ``ev``.
 """
 
 from __future__ import annotations
@@ -77,6 +78,40 @@ def last_trade(data: dict[str, Any], instrument: Instrument, ts_init: int) -> Sn
         volume=checks.size(NAME, "s", result.get("s", 0)),
         provider=NAME,
         ts_event=min(ts, ts_init),
+        ts_init=ts_init,
+    )
+
+
+def last_quote_path(instrument: Instrument) -> str:
+    """``/v1/last_quote/currencies/EUR/USD``: this v1 endpoint takes the two currencies, not ``C:EURUSD``."""
+    return f"/v1/last_quote/currencies/{instrument.base_currency}/{instrument.quote_currency}"
+
+
+def last_forex_quote(data: dict[str, Any], instrument: Instrument, ts_init: int) -> Snapshot:
+    """The pair's last bid/ask, priced at the mid (what a pair "trades at" between the two sides).
+
+    The reply names the pair as ``EUR/USD`` under ``symbol``; a reply about another pair, without
+    its ``last`` object, with a price that is not a positive number, or crossed (bid above ask)
+    is garbage, never a quote.
+    """
+    checks.same_symbol(NAME, instrument.symbol, str(data.get("symbol", "")))
+    last = data.get("last")
+    if not isinstance(last, dict) or not last:
+        raise BadReply(NAME, f"last quote for {instrument.symbol}: no 'last' object")
+    bid = checks.price(NAME, "last.bid", last.get("bid"))
+    ask = checks.price(NAME, "last.ask", last.get("ask"))
+    if bid > ask:
+        raise BadReply(NAME, f"last quote for {instrument.symbol}: crossed, bid {bid} > ask {ask}")
+    ms = checks.number(NAME, "last.timestamp", last.get("timestamp"))
+    if ms <= 0:
+        raise BadReply(NAME, f"last.timestamp is {last.get('timestamp')!r}, not a time")
+    return Snapshot(
+        symbol=instrument.symbol,
+        price=(bid + ask) / 2,
+        bid=bid,
+        ask=ask,
+        provider=NAME,
+        ts_event=min(int(ms) * _MS, ts_init),
         ts_init=ts_init,
     )
 

@@ -1,9 +1,14 @@
-"""A fake Massive (Polygon): aggregates v2, last trade, and the stocks WebSocket at ``/stocks``.
+"""A fake Massive (Polygon): aggregates v2, last trade, last forex quote, the stocks WebSocket.
 
 REST faults: ``rate_limited bad_key not_entitled too_early html truncated negative wrong_symbol
-down``.
-Aggregates page through ``next_url`` when more bars match than ``limit``. The socket greets with
-``connected``, wants ``auth`` first (``auth_success`` / ``auth_failed``), then ``subscribe``.
+down``, and for the last forex quote also ``crossed`` (bid above ask) and ``no_last``.
+With ``free_plan`` the two "last" endpoints (paid data) answer 403 ``NOT_AUTHORIZED`` as they do
+for a free key; aggregates still answer.
+Aggregates page through ``next_url`` when more bars match than ``limit``. The last forex quote
+(``/v1/last_quote/currencies/{from}/{to}``) answers in the v1 shape: ``status`` ``success``, the
+pair as ``symbol`` (``EUR/USD``), ``last`` with ``bid``/``ask`` and a millisecond ``timestamp``.
+The socket greets with ``connected``, wants ``auth`` first (``auth_success`` / ``auth_failed``),
+then ``subscribe``.
 """
 
 from __future__ import annotations
@@ -27,27 +32,37 @@ RATE = (
 )
 NOT_ENTITLED = "You are not entitled to this data. Please upgrade your plan at https://massive.com/pricing"
 TOO_EARLY = "Attempted to request today's data before end of day. Please upgrade your plan at https://massive.com/pricing"
+FX_HALF_SPREAD = 0.00004  # under a pip each side, as for a major pair
 SPAN_MS = {"minute": 60_000, "hour": 3_600_000, "day": 86_400_000, "week": 604_800_000}
 
 
 class FakeMassive(FakeVendor):
     def __init__(
-        self, api_key: str = "ms-key", *, latency_s: float = 0.0, clock: Clock | None = None
+        self,
+        api_key: str = "ms-key",
+        *,
+        free_plan: bool = False,
+        latency_s: float = 0.0,
+        clock: Clock | None = None,
     ) -> None:
         super().__init__(latency_s=latency_s, clock=clock)
         self.api_key = api_key
+        self.free_plan = free_plan
         self.page_size = 50_000  # Massive's own cap on ``limit``
         self.hub = SocketHub()
         self.app = Starlette(
             routes=[
                 Route("/v2/aggs/ticker/{ticker}/range/{mult:int}/{span}/{start}/{end}", self._aggs),
                 Route("/v2/last/trade/{ticker}", self._last_trade),
+                Route("/v1/last_quote/currencies/{base}/{quote}", self._last_forex_quote),
                 WebSocketRoute("/stocks", self._socket),
             ]
         )
 
-    async def _check(self, request: Request, endpoint: str) -> Response | str | None:
+    async def _check(self, request: Request, endpoint: str, *, paid: bool = False) -> Response | str | None:
         fault = await self.begin(endpoint)
+        if paid:
+            fault = self._paid(fault)
         auth = request.headers.get("authorization", "")
         key = auth.removeprefix("Bearer ") if auth else request.query_params.get("apiKey", "")
         rid = f"req-{self.total_calls}"
@@ -102,8 +117,12 @@ class FakeMassive(FakeVendor):
             body["next_url"] = f"{request.url.path}?cursor={rest[0]}&limit={limit}"
         return json_response(body)
 
+    def _paid(self, fault: str | None) -> str | None:
+        """A free key asking for paid data is refused exactly like a scripted ``not_entitled``."""
+        return "not_entitled" if self.free_plan and fault is None else fault
+
     async def _last_trade(self, request: Request) -> Response:
-        fault = await self._check(request, "last_trade")
+        fault = await self._check(request, "last_trade", paid=True)
         if isinstance(fault, Response):
             return fault
         ticker = request.path_params["ticker"]
@@ -127,6 +146,28 @@ class FakeMassive(FakeVendor):
                 "request_id": f"req-{self.total_calls}",
             }
         )
+
+    async def _last_forex_quote(self, request: Request) -> Response:
+        fault = await self._check(request, "last_quote", paid=True)
+        if isinstance(fault, Response):
+            return fault
+        base, quote = request.path_params["base"], request.path_params["quote"]
+        when = datetime(self.today.year, self.today.month, self.today.day, 19, 59, tzinfo=UTC)
+        mid = self.price(f"{base}/{quote}")
+        bid, ask = round(mid - FX_HALF_SPREAD, 6), round(mid + FX_HALF_SPREAD, 6)
+        if fault == "negative":
+            bid = -bid
+        elif fault == "crossed":
+            bid, ask = ask, bid
+        body: dict[str, Any] = {
+            "last": {"ask": ask, "bid": bid, "exchange": 48, "timestamp": int(when.timestamp()) * 1000},
+            "request_id": f"req-{self.total_calls}",
+            "status": "success",
+            "symbol": f"{quote}/{base}" if fault == "wrong_symbol" else f"{base}/{quote}",
+        }
+        if fault == "no_last":
+            del body["last"]
+        return json_response(body)
 
     # -- WebSocket ------------------------------------------------------------------------------
     async def _socket(self, ws: WebSocket) -> None:
