@@ -7,9 +7,13 @@ cancel): that refusal is ``DuplicateOrder``, which the order manager resolves by
 up, so a retry can never create a second order.
 
 Alpaca does not replay updates missed while the stream was down. After every reconnect the broker
-asks for each order it still holds open and reports what changed; a fill it missed is reported as
-one fill for the gap between what the stream delivered and Alpaca's ``filled_qty``, at the price
-that makes the average come out at Alpaca's ``filled_avg_price``.
+reads again each order it still holds open and reports what changed. The fills it missed are read
+back from the account activities (``GET /v2/account/activities/FILL``, every page since the last
+fill it knew of that order, or since the order was first seen) and reported one by one, each with
+its own price, quantity, time and the activity id as its fill id. Only when that endpoint fails, or
+does not yet account for all of Alpaca's ``filled_qty``, is the rest reported as one aggregated
+fill at the price that makes the average come out at Alpaca's ``filled_avg_price`` (with a warning),
+so a failure loses detail, never quantity.
 """
 
 from __future__ import annotations
@@ -20,18 +24,24 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+import structlog
 
 from freeride.adapters.alpaca import parse
 from freeride.adapters.alpaca.client import AlpacaClient, NotFound
 from freeride.adapters.alpaca.config import AlpacaConfig
 from freeride.adapters.alpaca.stream import TradeUpdateStream
-from freeride.core.clock import Clock
+from freeride.core.clock import NS_PER_SECOND, Clock
 from freeride.core.errors import InvalidInput
 from freeride.core.orders import Fill, Order, Position
 from freeride.net.errors import BadReply
 from freeride.ports.broker import Amendment, BrokerAccount, BrokerUpdate, SessionState, UpdateListener
 
 ZERO = Decimal(0)
+MAX_PAGE_SIZE = 100  # Alpaca's documented maximum for the activities endpoint without ``date``
+MAX_PAGES = 100  # a catch-up reading more than 10 000 fills is a broken reply, not a busy day
+ACTIVITIES = "/v2/account/activities/FILL"
+
+log = structlog.get_logger(__name__)
 
 
 class AlpacaBroker:
@@ -53,7 +63,13 @@ class AlpacaBroker:
         self._open: dict[str, Order] = {}  # broker order id → last state, while open
         self._filled: dict[str, Decimal] = {}  # broker order id → quantity reported in fills
         self._fill_value: dict[str, Decimal] = {}  # broker order id → Σ quantity × price reported
+        self._since: dict[str, int] = {}  # broker order id → ts of the order when first seen
+        self._last_fill: dict[str, int] = {}  # broker order id → ts of the last fill reported
+        self._caught: dict[str, Decimal] = {}  # broker order id → filled quantity a catch-up covered
+        self._stream_fill_ids: set[str] = set()
         self.bad_frames = 0
+        self.aggregated_fills = 0  # catch-up fills that stand for several executions
+        self.covered_stream_fills = 0  # stream fills dropped because a catch-up had reported them
 
     # -- lifecycle -----------------------------------------------------------------------------
     def on_update(self, listener: UpdateListener) -> None:
@@ -146,6 +162,7 @@ class AlpacaBroker:
         bid = str(order.broker_order_id)
         if order.status.is_open:
             self._open[bid] = order
+            self._since.setdefault(bid, order.ts_event)
         else:
             self._open.pop(bid, None)
         return order
@@ -162,27 +179,157 @@ class AlpacaBroker:
             return
         self._seen(order)
         self._emit(order)
-        if fill is not None:
-            bid = str(order.broker_order_id)
-            self._filled[bid] = self._filled.get(bid, ZERO) + fill.quantity
-            self._fill_value[bid] = self._fill_value.get(bid, ZERO) + fill.quantity * fill.price
-            self._emit(fill)
+        if fill is None:
+            return
+        bid = str(order.broker_order_id)
+        if fill.fill_id in self._stream_fill_ids:
+            self._emit(fill)  # delivered twice: the order manager counts it once, by its id
+            return
+        if order.filled_quantity <= self._caught.get(bid, ZERO):
+            # An execution the catch-up after a reconnect already reported (under its activity id,
+            # or inside the aggregated fill): its frame was still in flight when the order was read.
+            self.covered_stream_fills += 1
+            return
+        self._stream_fill_ids.add(fill.fill_id)
+        self._count(bid, fill)
+        self._emit(fill)
+
+    def _count(self, bid: str, fill: Fill) -> None:
+        self._filled[bid] = self._filled.get(bid, ZERO) + fill.quantity
+        self._fill_value[bid] = self._fill_value.get(bid, ZERO) + fill.quantity * fill.price
+        self._last_fill[bid] = max(self._last_fill.get(bid, 0), fill.ts_event)
 
     async def _caught_up(self, connects: int) -> None:
-        """After a reconnect: ask for every order still open here and report what changed."""
+        """After a reconnect: read every order still open here again and report what changed.
+
+        An order that filled further while the socket was down gets its missed executions from
+        the account activities, one ``Fill`` each. Alpaca does not document that a stream
+        ``execution_id`` equals the activity id (the stream sends a bare UUID, the activity id is
+        ``<date>::<uuid>``), so fill ids cannot be what keeps a fill from being booked twice.
+        Quantities do: every activity carries the order's ``cum_qty`` after it, so an activity is
+        booked only for the part of the order beyond what this broker already reported, and never
+        beyond the ``filled_qty`` just read (later executions arrive on the stream, which is
+        listening again). Stream frames for executions the catch-up reported are dropped.
+        """
         if connects <= 1:
             return
+        current: list[Order] = []
         for bid in list(self._open):
             try:
-                current = await self.order_by_broker_id(bid)
+                order = await self.order_by_broker_id(bid)
             except Exception:  # the next reconnect or the manager's reconciliation tries again
                 continue
-            if current is None:
-                continue
-            gap = current.filled_quantity - self._filled.get(bid, ZERO)
-            self._emit(current)
-            if gap > 0:
-                self._emit(self._gap_fill(current, gap))
+            if order is not None:
+                current.append(order)
+        behind = {
+            str(o.broker_order_id): o
+            for o in current
+            if o.filled_quantity > self._filled.get(str(o.broker_order_id), ZERO)
+        }
+        executions: dict[str, list[parse.FillActivity]] | None = {}
+        problem = ""
+        if behind:
+            since = min(self._last_fill.get(bid) or self._since.get(bid, 0) for bid in behind)
+            try:
+                executions = await self._fill_activities(since, set(behind))
+            except Exception as exc:  # any failure: fall back to the aggregate, never lose quantity
+                executions, problem = None, f"{type(exc).__name__}: {exc}"
+        for order in current:
+            self._emit(order)
+            bid = str(order.broker_order_id)
+            if bid in behind:
+                found = None if executions is None else executions.get(bid, [])
+                for fill in self._missed_fills(order, found, problem):
+                    self._emit(fill)
+
+    async def _fill_activities(self, since_ns: int, orders: set[str]) -> dict[str, list[parse.FillActivity]]:
+        """The FILL activities of ``orders`` since ``since_ns``, every page, oldest first.
+
+        Paging follows Alpaca's docs and alpaca-py's ``_get_account_activities_iterator``: the next
+        page starts after the id of the last activity of this one (``page_token``), and an empty
+        page is the end. ``after`` takes whole seconds, so it starts one second early; what that
+        reads twice is told apart by ``cum_qty``.
+        """
+        size = max(1, min(self.config.activities_page_size, MAX_PAGE_SIZE))
+        params = {
+            "after": parse.iso_seconds(since_ns - NS_PER_SECOND),
+            "direction": "asc",
+            "page_size": str(size),
+        }
+        found: dict[str, list[parse.FillActivity]] = {}
+        seen: set[str] = set()
+        for _ in range(MAX_PAGES):
+            page = await self.client.request("GET", ACTIVITIES, params=params)
+            if not isinstance(page, list):
+                raise BadReply(self.name, "account activities are not a list")
+            if not page:
+                return found
+            for item in page:
+                activity = parse.fill_activity(item)
+                if activity is not None and activity.order_id in orders and activity.activity_id not in seen:
+                    seen.add(activity.activity_id)
+                    found.setdefault(activity.order_id, []).append(activity)
+            token = str(page[-1].get("id") or "")
+            if not token or token == params.get("page_token"):
+                raise BadReply(self.name, "account activities page did not advance")
+            params["page_token"] = token
+        raise BadReply(self.name, f"account activities: more than {MAX_PAGES} pages")
+
+    def _missed_fills(
+        self, order: Order, activities: list[parse.FillActivity] | None, problem: str
+    ) -> list[Fill]:
+        """The fills of ``order`` beyond what was reported: one per activity, the rest aggregated.
+
+        An activity covers the order's quantity from ``cum_qty − qty`` to ``cum_qty``; only the
+        part above what this broker already reported, and not above ``filled_qty``, is booked.
+        Activities in one millisecond may come out of order (Alpaca-API issue #170), so they are
+        taken by ``cum_qty``.
+        """
+        bid = str(order.broker_order_id)
+        covered = self._filled.get(bid, ZERO)  # the order's quantity up to here is reported
+        target = order.filled_quantity
+        fills: list[Fill] = []
+        for activity in sorted(activities or [], key=lambda a: a.cum_quantity):
+            if activity.cum_quantity > target:
+                break  # after the order was read: the listening stream reports it
+            start = max(covered, activity.cum_quantity - activity.quantity)
+            if activity.cum_quantity <= start:
+                continue  # reported before the socket dropped
+            fill = self._activity_fill(order, activity, activity.cum_quantity - start)
+            covered = activity.cum_quantity
+            self._count(bid, fill)
+            fills.append(fill)
+        gap = target - self._filled.get(bid, ZERO)
+        if gap > 0:
+            reason = problem or "the account activities do not account for all of it yet"
+            log.warning(
+                "alpaca_fill_aggregated",
+                broker=self.name,
+                order=bid,
+                quantity=str(gap),
+                reason=reason,
+                detail="one fill at the average price stands for the executions missed while the "
+                "trade stream was down; their own prices and times are not known",
+            )
+            self.aggregated_fills += 1
+            fills.append(self._gap_fill(order, gap))
+        self._caught[bid] = max(self._caught.get(bid, ZERO), target)
+        return fills
+
+    def _activity_fill(self, order: Order, activity: parse.FillActivity, quantity: Decimal) -> Fill:
+        return Fill(
+            fill_id=activity.activity_id,
+            client_order_id=order.client_order_id,
+            broker_order_id=order.broker_order_id,
+            strategy="",
+            symbol=order.symbol,
+            side=order.side,
+            quantity=quantity,
+            price=activity.price,
+            commission=ZERO,
+            ts_event=activity.ts_event,
+            ts_init=self._clock.now_ns(),
+        )
 
     def _gap_fill(self, order: Order, gap: Decimal) -> Fill:
         bid = str(order.broker_order_id)

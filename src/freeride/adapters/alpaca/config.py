@@ -1,4 +1,5 @@
-"""Alpaca settings: which endpoint (paper or live), the keys, and the reconnect pacing."""
+"""Alpaca settings: which endpoint (paper or live), the keys, the reconnect pacing, and the page
+size used when reading missed fills back from the account activities after a reconnect."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ class AlpacaConfig:
     timeout_s: float = 10.0
     reconnect_base_s: float = 0.5
     reconnect_cap_s: float = 30.0
+    activities_page_size: int = 100  # Alpaca's maximum when no ``date`` is given
     name: str = "alpaca"
 
     @property

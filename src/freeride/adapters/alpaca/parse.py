@@ -8,6 +8,7 @@ with an empty ``strategy`` and the order manager fills it in from its own record
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -56,6 +57,13 @@ def iso_ns(text: str | None, default: int = 0) -> int:
     dt = datetime.fromisoformat(head + offset)
     nanos = int((frac + "000000000")[:9]) if frac else 0
     return int(dt.astimezone(UTC).timestamp()) * NS_PER_SECOND + nanos
+
+
+def iso_seconds(ns: int) -> str:
+    """ns since the epoch → ``2024-06-03T16:00:00Z``, the whole-second form the activities
+    endpoint documents for ``after`` and ``until`` (fractions are cut, never rounded up)."""
+    dt = datetime.fromtimestamp(ns // NS_PER_SECOND, tz=UTC)
+    return f"{dt:%Y-%m-%dT%H:%M:%S}Z"
 
 
 def _dec(value: Any, default: Decimal | None = None) -> Decimal | None:
@@ -136,6 +144,56 @@ def trade_update(data: dict[str, Any], now_ns: int) -> tuple[Order, Fill | None]
         ts_init=now_ns,
     )
     return current, fill
+
+
+@dataclass(frozen=True, slots=True)
+class FillActivity:
+    """One execution as ``GET /v2/account/activities/FILL`` reports it.
+
+    ``cum_quantity`` is the order's filled quantity after this execution: it places the execution
+    on the order's own axis, which is how the broker tells an execution it already reported (from
+    the stream, whose ``execution_id`` is not documented to equal the activity id) from a new one.
+    """
+
+    activity_id: str
+    order_id: str
+    symbol: str
+    side: Side
+    quantity: Decimal
+    price: Decimal
+    cum_quantity: Decimal
+    ts_event: int
+
+
+def fill_activity(data: Any) -> FillActivity | None:
+    """A trade activity → ``FillActivity``; ``None`` for a row that is not a fill.
+
+    Shape (alpaca-py ``alpaca/trading/models.py`` ``TradeActivity``): ``id``
+    (``<date>::<uuid>``), ``activity_type`` ``FILL``, ``transaction_time``, ``type``
+    (``fill``/``partial_fill``), ``price``, ``qty``, ``side`` (``buy``, ``sell``, ``sell_short``),
+    ``symbol``, ``leaves_qty``, ``order_id``, ``cum_qty``, ``order_status``; numbers as strings.
+    """
+    if not isinstance(data, dict):
+        raise BadReply(NAME, f"activity is not an object: {data!r:.80}")
+    if data.get("activity_type") != "FILL":
+        return None
+    qty, price, cum = _dec(data.get("qty")), _dec(data.get("price")), _dec(data.get("cum_qty"))
+    activity_id, order_id, when = data.get("id"), data.get("order_id"), data.get("transaction_time")
+    if qty is None or price is None or cum is None or not (activity_id and order_id and when) or qty <= 0:
+        raise BadReply(NAME, f"fill activity lacks id, order_id, time, qty, price or cum_qty: {data!r:.200}")
+    side = str(data.get("side"))
+    if side not in ("buy", "sell", "sell_short"):
+        raise BadReply(NAME, f"fill activity with side {side!r}")
+    return FillActivity(
+        activity_id=str(activity_id),
+        order_id=str(order_id),
+        symbol=str(data.get("symbol") or ""),
+        side=Side.BUY if side == "buy" else Side.SELL,
+        quantity=qty,
+        price=price,
+        cum_quantity=cum,
+        ts_event=iso_ns(str(when)),
+    )
 
 
 def position(data: dict[str, Any], now_ns: int) -> Position:

@@ -11,7 +11,12 @@ ISO times, ``{"code": …, "message": …}`` errors. What the real service does 
   ``trade_updates`` as **binary** frames; updates sent while no socket is open are lost, as they are
   at Alpaca.
 
-Faults are scripted per request (``fail("rate_limited")``; ``down``, ``bad_key``, ``lose_reply``).
+Every (partial) fill is also recorded as a trade activity, served by
+``GET /v2/account/activities/{activity_type}`` with Alpaca's paging (see ``_activities``), so a
+client can read back, execution by execution, what it missed while its stream was down.
+
+Faults are scripted per request (``fail("rate_limited")``; ``down``, ``bad_key``, ``lose_reply``);
+``fail_activities`` scripts faults for the activities endpoint alone.
 ``lose_reply`` lets the request take effect and then loses the answer: ``LostReplyTransport``
 raises ``httpx.ReadTimeout`` to the client instead, which is a timeout after the broker accepted.
 Fills are driven by the test (``fill``), or at once for market orders when ``auto_fill`` has a price.
@@ -22,11 +27,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 from starlette.applications import Starlette
@@ -45,6 +53,20 @@ NO_BUYING_POWER = {"code": 40310000, "message": "insufficient buying power"}
 RATE_LIMITED = {"code": 42910000, "message": "rate limit exceeded"}
 INTERNAL = {"code": 50010000, "message": "internal server error"}
 _OPEN = {"new", "accepted", "partially_filled", "pending_new", "pending_cancel", "pending_replace"}
+ACCOUNT_ID = "e6fe16f3-64a4-4921-8928-cadf02f92f98"
+# Activity types from Alpaca's trading API docs (alpacahq/alpaca-docs,
+# content/api-references/trading-api/account-activities.md).
+ACTIVITY_TYPES = frozenset(
+    {
+        *("FILL", "TRANS", "MISC", "ACATC", "ACATS", "CFEE", "CSD", "CSW", "FEE", "INT", "INTNRA", "INTTW"),
+        *("DIV", "DIVCGL", "DIVCGS", "DIVFEE", "DIVFT", "DIVNRA", "DIVROC", "DIVTW", "DIVTXEX"),
+        *("JNL", "JNLC", "JNLS", "MA", "NC", "OPASN", "OPEXP", "OPXRC", "PTC", "PTR", "REORG", "SC"),
+        *("SSO", "SSP"),
+    }
+)
+MAX_ACTIVITY_PAGE = 100
+_NEW_YORK = ZoneInfo("America/New_York")
+_DAY_OR_TIME = re.compile(r"^(\d{4}-\d\d-\d\d)(?:T(\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d))?$")
 
 
 @dataclass
@@ -80,6 +102,9 @@ class FakeAlpaca(FakeVendor):
         self.sockets: list[asyncio.Queue[bytes | None]] = []
         self.stream_connects = 0
         self.lost_updates: list[dict[str, Any]] = []
+        self.activities: list[dict[str, Any]] = []  # FILL activities, in the order they happened
+        self.activity_requests: list[dict[str, str]] = []  # the query of each activities call
+        self._activity_faults: deque[str] = deque()
         self._listening = asyncio.Event()
         routes = [
             Route("/v2/orders:by_client_order_id", self._by_client, methods=["GET"]),
@@ -87,6 +112,7 @@ class FakeAlpaca(FakeVendor):
             Route("/v2/orders/{order_id}", self._order, methods=["GET", "PATCH", "DELETE"]),
             Route("/v2/positions", self._positions, methods=["GET"]),
             Route("/v2/account", self._account, methods=["GET"]),
+            Route("/v2/account/activities/{activity_type}", self._activities, methods=["GET"]),
             WebSocketRoute("/stream", self._stream),
         ]
         self.app = Starlette(routes=routes)
@@ -127,8 +153,45 @@ class FakeAlpaca(FakeVendor):
             "position_qty": str(self.positions[data["symbol"]]),
         }
         order.executions.append(execution)
+        self.activities.append(self._fill_activity(data, q, p, total - filled))
         self.push(execution)
         return execution
+
+    def _fill_activity(
+        self, data: dict[str, Any], qty: Decimal, price: Decimal, leaves: Decimal
+    ) -> dict[str, Any]:
+        """The trade activity Alpaca records for one execution.
+
+        Shape: alpaca-py ``alpaca/trading/models.py`` ``TradeActivity``/``BaseActivity`` and the
+        sample object in alpacahq/alpaca-docs ``content/api-references/accounts/account-activities.md``:
+        numbers as strings; ``id`` is ``<yyyymmddHHMMSSmmm>::<uuid>`` with the time in New York
+        (the docs' ``20210510100104650::…`` is ``2021-05-10T14:01:04.650Z``), so ids sort by time.
+        The UUID is not the stream's ``execution_id``: Alpaca does not document that they match,
+        so the fake makes them differ and a client cannot lean on it.
+        """
+        ns = self.clock.now_ns()
+        local = datetime.fromtimestamp(ns // 1_000_000_000, tz=UTC).astimezone(_NEW_YORK)
+        millis = ns % 1_000_000_000 // 1_000_000
+        done = data["status"] == "filled"
+        return {
+            "id": f"{local:%Y%m%d%H%M%S}{millis:03d}::{uuid.uuid4()}",
+            "account_id": ACCOUNT_ID,
+            "activity_type": "FILL",
+            "transaction_time": data["updated_at"],
+            "type": "fill" if done else "partial_fill",
+            "price": str(price),
+            "qty": str(qty),
+            "side": data["side"],
+            "symbol": data["symbol"],
+            "leaves_qty": str(leaves),
+            "order_id": data["id"],
+            "cum_qty": data["filled_qty"],
+            "order_status": data["status"],
+        }
+
+    def fail_activities(self, fault: str, times: int = 1) -> None:
+        """The next ``times`` activities requests fail (``down``, ``rate_limited``, ``bad_key``)."""
+        self._activity_faults.extend([fault] * times)
 
     def push(self, update: dict[str, Any]) -> None:
         """Send one ``trade_updates`` message to every open socket (lost when none is open)."""
@@ -149,8 +212,12 @@ class FakeAlpaca(FakeVendor):
             await self._listening.wait()
 
     # -- REST ----------------------------------------------------------------------------------
-    async def _check(self, request: Request, endpoint: str) -> tuple[Response | None, str | None]:
+    async def _check(
+        self, request: Request, endpoint: str, extra: deque[str] | None = None
+    ) -> tuple[Response | None, str | None]:
         fault = await self.begin(endpoint)
+        if extra:
+            fault = extra.popleft()
         key = request.headers.get("apca-api-key-id")
         secret = request.headers.get("apca-api-secret-key")
         if key != self.key_id or secret != self.secret_key or fault == "bad_key":
@@ -310,7 +377,7 @@ class FakeAlpaca(FakeVendor):
             (q * self.avg_price.get(s, Decimal(0)) for s, q in self.positions.items()), Decimal(0)
         )
         data = {
-            "id": "e6fe16f3-64a4-4921-8928-cadf02f92f98",
+            "id": ACCOUNT_ID,
             "account_number": "PA3TEST01",
             "status": self.account_status,
             "currency": "USD",
@@ -323,6 +390,67 @@ class FakeAlpaca(FakeVendor):
             "pattern_day_trader": False,
         }
         return self._reply(data, fault)
+
+    async def _activities(self, request: Request) -> Response:
+        """``GET /v2/account/activities/{activity_type}``: a JSON array, one page of it.
+
+        Paging as Alpaca documents it (alpacahq/alpaca-docs
+        ``content/api-references/trading-api/account-activities.md``) and alpaca-py pages it
+        (``TradingClient._get_account_activities_iterator`` in ``alpaca/trading/client.py``):
+        ``direction`` ``asc`` or ``desc`` (the default); ``page_token`` is the id of the last
+        activity of the previous page — ``asc`` goes on with the ids after it, ``desc`` with those
+        before; ``page_size`` at most 100 without ``date``; an empty array is the end. ``after`` and
+        ``until`` (``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:MM:SSZ``) bound ``transaction_time`` and cannot
+        be combined with ``date``. Activities are ordered by id, as at Alpaca, so executions within
+        one millisecond may come out of ``cum_qty`` order (Alpaca-API issue #170).
+
+        Bad parameters get Alpaca's 422 body ``{"code": 40010001, "message": …}``; the message for
+        an unknown type is the recorded one (``invalid activity type: FFFFF``, a recorded reply in
+        jrusso1020/alpaca_elixir); the other messages are this fake's wording.
+        """
+        refused, fault = await self._check(request, "activities", self._activity_faults)
+        if refused is not None:
+            return refused
+        query = dict(request.query_params)
+        self.activity_requests.append(query)
+        kind = request.path_params["activity_type"]
+        if kind not in ACTIVITY_TYPES:
+            return _bad_param(f"invalid activity type: {kind}")
+        direction = query.get("direction", "desc")
+        if direction not in ("asc", "desc"):
+            return _bad_param(f"invalid direction: {direction}")
+        bounds: dict[str, int] = {}
+        for name in ("date", "after", "until"):
+            text = query.get(name)
+            if text is None:
+                continue
+            when = _time_ns(text)
+            if when is None:
+                return _bad_param(f"invalid {name}: {text}")
+            bounds[name] = when
+        if "date" in bounds and ("after" in bounds or "until" in bounds):
+            return _bad_param("date cannot be used with after or until")
+        try:
+            size = int(query.get("page_size", MAX_ACTIVITY_PAGE))
+        except ValueError:
+            return _bad_param(f"invalid page_size: {query['page_size']}")
+        if size < 1 or (size > MAX_ACTIVITY_PAGE and "date" not in bounds):
+            return _bad_param(f"page_size must be between 1 and {MAX_ACTIVITY_PAGE}")
+        rows = sorted(self.activities if kind == "FILL" else [], key=lambda a: str(a["id"]))
+        day = 86_400 * 1_000_000_000
+        rows = [
+            a
+            for a in rows
+            if ("after" not in bounds or _at(a) > bounds["after"])
+            and ("until" not in bounds or _at(a) < bounds["until"])
+            and ("date" not in bounds or 0 <= _at(a) - bounds["date"] < day)
+        ]
+        if direction == "desc":
+            rows.reverse()
+        token = query.get("page_token")
+        if token:
+            rows = [a for a in rows if (a["id"] > token if direction == "asc" else a["id"] < token)]
+        return self._reply(rows[:size], fault)
 
     # -- stream ----------------------------------------------------------------------------------
     async def _stream(self, ws: WebSocket) -> None:
@@ -362,6 +490,28 @@ class FakeAlpaca(FakeVendor):
         ns = self.clock.now_ns()
         dt = datetime.fromtimestamp(ns // 1_000_000_000, tz=UTC)
         return f"{dt:%Y-%m-%dT%H:%M:%S}.{ns % 1_000_000_000:09d}Z"
+
+
+def _time_ns(text: str) -> int | None:
+    """``YYYY-MM-DD`` or an RFC 3339 time → ns since the epoch (``None`` when it is neither)."""
+    match = _DAY_OR_TIME.match(text)
+    if match is None:
+        return None
+    day, clock, frac, zone = match.groups()
+    offset = "+00:00" if zone in (None, "Z") else zone
+    try:
+        dt = datetime.fromisoformat(f"{day}T{clock or '00:00:00'}{offset}")
+    except ValueError:
+        return None
+    return int(dt.timestamp()) * 1_000_000_000 + int(((frac or "") + "000000000")[:9])
+
+
+def _at(activity: dict[str, Any]) -> int:
+    return _time_ns(str(activity["transaction_time"])) or 0
+
+
+def _bad_param(message: str) -> Response:
+    return json_response({"code": 40010001, "message": message}, 422)
 
 
 def _invalid(body: dict[str, Any]) -> str:
