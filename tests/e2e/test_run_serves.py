@@ -26,14 +26,21 @@ class Served:
     url: str
     token: str
     stderr: list[str] = field(default_factory=list)
+    reader: threading.Thread | None = None  # owns the stderr pipe: nothing else may read it
 
     @property
     def auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
 
     def interrupt(self, timeout: float = 30) -> tuple[int, str]:
+        """SIGINT, then the exit code and stdout; stderr stays with the reader thread, which ends at
+        its EOF (``communicate`` would read and close the pipe under it)."""
         self.process.send_signal(signal.SIGINT)
-        out, _ = self.process.communicate(timeout=timeout)
+        self.process.wait(timeout=timeout)
+        assert self.process.stdout is not None
+        out = self.process.stdout.read()
+        if self.reader is not None:
+            self.reader.join(timeout)
         return self.process.returncode, out
 
 
@@ -63,15 +70,20 @@ def served_run(*args: str, env: dict[str, str] | None = None, timeout: float = 6
                 ready.set()
         ready.set()
 
-    threading.Thread(target=read, daemon=True).start()
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
     try:
         if not ready.wait(timeout) or len(found) != 2:
             raise AssertionError("freeride run printed no URL and token:\n" + "".join(lines))
-        yield Served(process, found["url"], found["token"], lines)
+        yield Served(process, found["url"], found["token"], lines, reader)
     finally:
         if process.poll() is None:
             process.kill()
-            process.communicate(timeout=10)
+            process.wait(timeout=10)
+        reader.join(10)
+        for pipe in (process.stdout, process.stderr):
+            if pipe is not None:
+                pipe.close()
 
 
 def test_run_serves_until_interrupted_then_stops_cleanly(feeds: tuple[Path, Path]) -> None:
