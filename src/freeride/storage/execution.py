@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from freeride.core.orders import Fill, Order, OrderStatus, Position
 from freeride.ports.execution import Approval, ApprovalState, Halt, HaltKind
 from freeride.storage import rows, writes
-from freeride.storage.repositories._base import dialect_insert
+from freeride.storage.repositories._base import dialect_insert, upsert_row
 from freeride.storage.tables import execution_halts, fills, order_approvals, orders, positions
 
 _OPEN = [s.value for s in OrderStatus if s.is_open]
@@ -223,9 +223,7 @@ class SqlControlStore:
             "until_ns": halt.until_ns,
         }
         async with self._engine.begin() as conn:
-            stmt = dialect_insert(conn, execution_halts).values(**values)
-            update = {k: v for k, v in values.items() if k != "kind"}
-            await conn.execute(stmt.on_conflict_do_update(index_elements=["kind"], set_=update))
+            await upsert_row(conn, execution_halts, values, "kind")
 
     async def release(self, kinds: Sequence[HaltKind] | None = None) -> list[Halt]:
         where = [] if kinds is None else [execution_halts.c.kind.in_([k.value for k in kinds])]

@@ -21,3 +21,10 @@ def dialect_insert(conn: AsyncConnection, table: sa.Table) -> Any:
     if conn.dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+async def upsert_row(conn: AsyncConnection, table: sa.Table, values: dict[str, Any], key: str) -> None:
+    """Insert the row, or on a clash of ``key`` overwrite every other column with the new values."""
+    stmt = dialect_insert(conn, table).values(**values)
+    updates = {k: stmt.excluded[k] for k in values if k != key}
+    await conn.execute(stmt.on_conflict_do_update(index_elements=[key], set_=updates))

@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from freeride.ports.notify import DisabledChannel
-from freeride.storage.repositories._base import Repository, dialect_insert
+from freeride.storage.repositories._base import Repository, upsert_row
 from freeride.storage.tables import notify_channels as t
 
 
@@ -39,9 +39,7 @@ class ChannelStateRepository(Repository):
             "fingerprint": state.fingerprint,
         }
         async with self._engine.begin() as conn:
-            stmt = dialect_insert(conn, t).values(**values)
-            update = {k: v for k, v in values.items() if k != "channel"}
-            await conn.execute(stmt.on_conflict_do_update(index_elements=["channel"], set_=update))
+            await upsert_row(conn, t, values, "channel")
 
     async def enable(self, channel: str) -> DisabledChannel | None:
         async with self._engine.begin() as conn:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from freeride.core.instruments import Instrument
 from freeride.core.market import Bar
 from freeride.storage import rows, writes
-from freeride.storage.repositories._base import Repository, dialect_insert
+from freeride.storage.repositories._base import Repository, upsert_row
 from freeride.storage.tables import bars, instruments, series
 
 
@@ -17,9 +17,7 @@ class InstrumentRepository(Repository):
     async def upsert(self, instrument: Instrument) -> None:
         values = rows.instrument_values(instrument)
         async with self._engine.begin() as conn:
-            stmt = dialect_insert(conn, instruments).values(**values)
-            updates = {k: stmt.excluded[k] for k in values if k != "symbol"}
-            await conn.execute(stmt.on_conflict_do_update(index_elements=["symbol"], set_=updates))
+            await upsert_row(conn, instruments, values, "symbol")
 
     async def get(self, symbol: str) -> Instrument | None:
         async with self._engine.connect() as conn:

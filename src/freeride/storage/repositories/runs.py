@@ -16,7 +16,7 @@ from freeride.core.errors import InvalidInput
 from freeride.core.system import Level, SystemEvent
 from freeride.ports.repositories import RunInfo
 from freeride.storage import rows, writes
-from freeride.storage.repositories._base import Repository, dialect_insert
+from freeride.storage.repositories._base import Repository, upsert_row
 from freeride.storage.tables import fills, orders, positions, runs, system_events
 
 _SEVERITY = list(Level)  # declared from least to most severe
@@ -33,9 +33,7 @@ class RunRepository(Repository):
             "summary": None,
         }
         async with self._engine.begin() as conn:
-            stmt = dialect_insert(conn, runs).values(**values)
-            updates = {k: stmt.excluded[k] for k in values if k != "run_id"}
-            await conn.execute(stmt.on_conflict_do_update(index_elements=["run_id"], set_=updates))
+            await upsert_row(conn, runs, values, "run_id")
         return RunInfo(run_id=run_id, name=name, config=dict(config), started_at=started_at)
 
     async def finish(self, run_id: str, *, summary: Mapping[str, Any], finished_at: int) -> None:
