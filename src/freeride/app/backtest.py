@@ -25,7 +25,6 @@ from freeride.backtest.spec import BacktestSpec
 from freeride.core.errors import DataFileError
 from freeride.core.instruments import parse_instrument
 from freeride.core.market import INTERVAL_SECONDS
-from freeride.core.orders import Position
 from freeride.ports.repositories import RunInfo
 from freeride.storage.engine import create_engine
 from freeride.storage.migrate import upgrade
@@ -112,18 +111,7 @@ async def store_result(
         await runs.begin(run_id, name=name, config=config, started_at=started_at)
         if result is not None:
             await FillRepository(engine).insert_many(run_id, result.fills)
-            final = [
-                Position(
-                    symbol=symbol,
-                    quantity=h.quantity,
-                    avg_price=h.avg_price,
-                    realized_pnl=h.realized_pnl,
-                    ts_event=finished_at,
-                    ts_init=finished_at,
-                )
-                for symbol, h in result.portfolio.holdings.items()
-            ]
-            await PositionRepository(engine).upsert_many(run_id, final)
+            await PositionRepository(engine).upsert_many(run_id, result.portfolio.positions(finished_at))
         await runs.finish(run_id, summary=summary, finished_at=finished_at)
     finally:
         await engine.dispose()

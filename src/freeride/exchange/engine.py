@@ -265,16 +265,7 @@ class SimulatedExchange:
         )
         out: list[Update] = [updated, fill]
         if self.config.position_updates:
-            out.append(
-                Position(
-                    symbol=order.symbol,
-                    quantity=holding.quantity,
-                    avg_price=holding.avg_price,
-                    realized_pnl=holding.realized_pnl,
-                    ts_event=ts_event,
-                    ts_init=now_ns,
-                )
-            )
+            out.append(holding.position(order.symbol, ts_event, now_ns))
         return out
 
     def on_bar(self, bar: Bar, now_ns: int) -> list[Update]:
@@ -353,15 +344,7 @@ class SimulatedExchange:
         )
         if not self.config.position_updates:
             return [filled, fill]
-        position = Position(
-            symbol=order.symbol,
-            quantity=holding.quantity,
-            avg_price=holding.avg_price,
-            realized_pnl=holding.realized_pnl,
-            ts_event=ts_event,
-            ts_init=now_ns,
-        )
-        return [filled, fill, position]
+        return [filled, fill, holding.position(order.symbol, ts_event, now_ns)]
 
     def account_state(self, ts_event: int, now_ns: int) -> AccountState:
         p = self.portfolio
@@ -375,17 +358,7 @@ class SimulatedExchange:
         )
 
     def positions(self, now_ns: int) -> list[Position]:
-        return [
-            Position(
-                symbol=s,
-                quantity=h.quantity,
-                avg_price=h.avg_price,
-                realized_pnl=h.realized_pnl,
-                ts_event=now_ns,
-                ts_init=now_ns,
-            )
-            for s, h in self.portfolio.holdings.items()
-        ]
+        return self.portfolio.positions(now_ns)
 
 
 def _evolve(order: Order, **changes: object) -> Order:

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from freeride.core.orders import Position
+
 ZERO = Decimal(0)
 
 
@@ -54,6 +56,17 @@ class Holding:
     def unrealized(self, mark: Decimal) -> Decimal:
         return (mark - self.avg_price) * self.quantity if self.quantity else ZERO
 
+    def position(self, symbol: str, ts_event: int, ts_init: int) -> Position:
+        """This holding as the domain's ``Position`` of ``symbol``."""
+        return Position(
+            symbol=symbol,
+            quantity=self.quantity,
+            avg_price=self.avg_price,
+            realized_pnl=self.realized_pnl,
+            ts_event=ts_event,
+            ts_init=ts_init,
+        )
+
 
 @dataclass(slots=True)
 class Portfolio:
@@ -82,6 +95,10 @@ class Portfolio:
         h.apply(signed_qty, price)
         h.commission += commission
         return h
+
+    def positions(self, ts_ns: int) -> list[Position]:
+        """Every holding as a ``Position``, stamped ``ts_ns``."""
+        return [h.position(s, ts_ns, ts_ns) for s, h in self.holdings.items()]
 
     def mark(self, symbol: str, price: Decimal | float) -> None:
         self.prices[symbol] = float(price)

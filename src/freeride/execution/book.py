@@ -113,15 +113,7 @@ class OrderBook:
         holding.apply(fill.signed_quantity, fill.price)
         self.positions[fill.symbol] = holding.quantity
         self.marks.setdefault(fill.symbol, fill.price)
-        position = Position(
-            symbol=fill.symbol,
-            quantity=holding.quantity,
-            avg_price=holding.avg_price,
-            realized_pnl=holding.realized_pnl,
-            ts_event=fill.ts_event,
-            ts_init=fill.ts_init,
-        )
-        return fill, position
+        return fill, holding.position(fill.symbol, fill.ts_event, fill.ts_init)
 
     def open_orders(self) -> list[Order]:
         return [o for o in self.orders.values() if o.status.is_open]
