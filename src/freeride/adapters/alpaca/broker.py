@@ -317,17 +317,21 @@ class AlpacaBroker:
         return fills
 
     def _activity_fill(self, order: Order, activity: parse.FillActivity, quantity: Decimal) -> Fill:
+        return self._fill(order, activity.activity_id, quantity, activity.price, activity.ts_event)
+
+    def _fill(self, order: Order, fill_id: str, quantity: Decimal, price: Decimal, ts_event: int) -> Fill:
+        """A fill of ``order`` learnt from REST rather than from the stream (no commission on Alpaca)."""
         return Fill(
-            fill_id=activity.activity_id,
+            fill_id=fill_id,
             client_order_id=order.client_order_id,
             broker_order_id=order.broker_order_id,
             strategy="",
             symbol=order.symbol,
             side=order.side,
             quantity=quantity,
-            price=activity.price,
+            price=price,
             commission=ZERO,
-            ts_event=activity.ts_event,
+            ts_event=ts_event,
             ts_init=self._clock.now_ns(),
         )
 
@@ -339,17 +343,4 @@ class AlpacaBroker:
         price = (avg * order.filled_quantity - previous) / gap if avg else ZERO
         self._filled[bid] = before + gap
         self._fill_value[bid] = avg * order.filled_quantity
-        now = self._clock.now_ns()
-        return Fill(
-            fill_id=f"{bid}:gap:{order.filled_quantity}",
-            client_order_id=order.client_order_id,
-            broker_order_id=order.broker_order_id,
-            strategy="",
-            symbol=order.symbol,
-            side=order.side,
-            quantity=gap,
-            price=price,
-            commission=ZERO,
-            ts_event=order.ts_event,
-            ts_init=now,
-        )
+        return self._fill(order, f"{bid}:gap:{order.filled_quantity}", gap, price, order.ts_event)
