@@ -161,7 +161,6 @@ class Hub:
         self._coalesce_s = coalesce_s
         self.clients: set[Client] = set()
         self.dropped = 0
-        self.flushes = 0
         self.channels: dict[str, Channel] = {}
         self._groups: dict[frozenset[str], Group] = {}
         self._dirty: list[Channel] = []
@@ -257,7 +256,6 @@ class Hub:
         self._wake.clear()
         if not dirty:
             return []
-        self.flushes += 1
         groups: set[Group] = set()
         for channel in dirty:
             channel.joined = b",".join(channel.pending)
