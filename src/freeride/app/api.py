@@ -39,9 +39,11 @@ from freeride.core.clock import NS_PER_SECOND, Clock
 from freeride.core.component import Component
 from freeride.core.errors import InvalidInput
 from freeride.exchange.portfolio import Portfolio
+from freeride.execution.control import ExecutionControl
 from freeride.gateway.service import MarketDataGateway
 from freeride.ports.bus import Bus
 from freeride.ports.tokens import ApiToken, Scope, TokenRepository
+from freeride.storage.execution import SqlControlStore
 from freeride.storage.repositories import AlertRepository, Repositories
 from freeride.storage.repositories import TokenRepository as SqlTokenRepository
 
@@ -126,6 +128,7 @@ class ApiState:
     backtests: BacktestJobs | None = None
     reports: BacktestReports | None = None  # HTML reports of stored backtests
     gateway: MarketDataGateway | None = None  # answers quotes and bars the bus and storage lack
+    control: ExecutionControl | None = None  # the kill switch, on this process's one engine
 
 
 def build_api_state(
@@ -157,6 +160,7 @@ def build_api_state(
         backtests=BacktestJobs(settings, bus, clock),
         reports=BacktestReports(repos.runs),
         gateway=gateway,
+        control=ExecutionControl(SqlControlStore(db), clock),
     )
 
 

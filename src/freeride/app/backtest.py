@@ -20,14 +20,13 @@ import numpy as np
 
 from freeride.adapters.replay import ReplaySource, load_source
 from freeride.adapters.replay.series import BarSeries
+from freeride.app.database import open_database
 from freeride.backtest.result import BacktestResult
 from freeride.backtest.spec import BacktestSpec
 from freeride.core.errors import DataFileError
 from freeride.core.instruments import parse_instrument
 from freeride.core.market import INTERVAL_SECONDS
 from freeride.ports.repositories import RunInfo
-from freeride.storage.engine import create_engine
-from freeride.storage.migrate import upgrade
 from freeride.storage.repositories import FillRepository, PositionRepository, RunRepository
 from freeride.strategies.directional import BarArrays
 
@@ -103,9 +102,7 @@ async def store_result(
     result: BacktestResult | None = None,
 ) -> None:
     """Record a run (and a backtest's fills and final positions), replacing an earlier copy."""
-    await upgrade(database_url)
-    engine = create_engine(database_url)
-    try:
+    async with open_database(database_url) as engine:
         runs = RunRepository(engine)
         await runs.reset(run_id)
         await runs.begin(run_id, name=name, config=config, started_at=started_at)
@@ -113,18 +110,12 @@ async def store_result(
             await FillRepository(engine).insert_many(run_id, result.fills)
             await PositionRepository(engine).upsert_many(run_id, result.portfolio.positions(finished_at))
         await runs.finish(run_id, summary=summary, finished_at=finished_at)
-    finally:
-        await engine.dispose()
 
 
 async def list_runs(database_url: str, limit: int | None = None, prefix: str | None = None) -> list[RunInfo]:
     """Stored runs, newest first; ``prefix`` keeps those whose name starts with it (``backtest``)."""
-    await upgrade(database_url)
-    engine = create_engine(database_url)
-    try:
+    async with open_database(database_url) as engine:
         runs = await RunRepository(engine).list_runs(None if prefix else limit)
-    finally:
-        await engine.dispose()
     if prefix:
         runs = [r for r in runs if r.name.startswith(prefix)][:limit]
     return runs

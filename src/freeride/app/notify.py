@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from freeride.app.alerts import Transports, build_notifiers
+from freeride.app.database import open_database
 from freeride.config.settings import Settings
 from freeride.core.clock import Clock
 from freeride.core.notify import OutboxStatus
 from freeride.notify.relay import RelayConfig
 from freeride.ports.notify import DisabledChannel
-from freeride.storage.engine import create_engine
-from freeride.storage.migrate import upgrade
 from freeride.storage.repositories import ChannelStateRepository, OutboxRepository
 
 RECHECK_S = RelayConfig().recheck_s  # how soon a running relay notices ``enable``
@@ -45,12 +44,8 @@ class ChannelStatus:
 
 @asynccontextmanager
 async def _database(settings: Settings) -> AsyncIterator[AsyncEngine]:
-    await upgrade(settings.database_url)
-    engine = create_engine(settings.database_url)
-    try:
+    async with open_database(settings.database_url) as engine:
         yield engine
-    finally:
-        await engine.dispose()
 
 
 async def _fingerprints(settings: Settings, clock: Clock, transports: Transports | None) -> dict[str, str]:

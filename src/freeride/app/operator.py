@@ -16,6 +16,7 @@ import httpx
 
 from freeride.adapters.robinhood import Responder, RobinhoodAuth, TokenVault
 from freeride.app.brokers import build_broker, robinhood_config
+from freeride.app.database import open_database
 from freeride.app.secrets import extra_secret_stores
 from freeride.config.secrets import ChainedSecretStore, build_secret_store
 from freeride.config.settings import Settings
@@ -25,9 +26,7 @@ from freeride.core.orders import Order, Position
 from freeride.execution.control import ExecutionControl
 from freeride.ports.broker import BrokerAccount, SessionState
 from freeride.ports.execution import Approval, Halt, HaltKind
-from freeride.storage.engine import create_engine
 from freeride.storage.execution import SqlControlStore, SqlExecutionStore
-from freeride.storage.migrate import upgrade
 
 
 def secret_chain(settings: Settings) -> ChainedSecretStore:
@@ -36,12 +35,8 @@ def secret_chain(settings: Settings) -> ChainedSecretStore:
 
 @asynccontextmanager
 async def control(settings: Settings, clock: Clock) -> AsyncIterator[ExecutionControl]:
-    await upgrade(settings.database_url)
-    engine = create_engine(settings.database_url)
-    try:
+    async with open_database(settings.database_url) as engine:
         yield ExecutionControl(SqlControlStore(engine), clock)
-    finally:
-        await engine.dispose()
 
 
 async def kill(settings: Settings, clock: Clock, reason: str, by: str) -> Halt:
@@ -75,25 +70,17 @@ async def decide(settings: Settings, clock: Clock, client_order_id: str, approve
 
 
 async def stored_orders(settings: Settings, run_id: str | None, open_only: bool, limit: int) -> list[Order]:
-    await upgrade(settings.database_url)
-    engine = create_engine(settings.database_url)
-    try:
+    async with open_database(settings.database_url) as engine:
         store = SqlExecutionStore(engine)
         rid = run_id or settings.execution.run_id()
         if open_only:
             return await store.open_orders(rid)
         return await store.recent_orders(rid, limit)
-    finally:
-        await engine.dispose()
 
 
 async def stored_positions(settings: Settings, run_id: str | None) -> list[Position]:
-    await upgrade(settings.database_url)
-    engine = create_engine(settings.database_url)
-    try:
+    async with open_database(settings.database_url) as engine:
         return await SqlExecutionStore(engine).positions(run_id or settings.execution.run_id())
-    finally:
-        await engine.dispose()
 
 
 @dataclass

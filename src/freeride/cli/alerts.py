@@ -28,14 +28,13 @@ from rich.table import Table
 
 from freeride.alerts.service import AlertService, RuleInvalid
 from freeride.app.alerts import send_test
+from freeride.app.database import open_database
 from freeride.config.settings import Settings, load_settings
 from freeride.core.alerts import ANY_SYMBOL, RSI_KINDS, SMA_KINDS, AlertKind, AlertRule, QuietHours
 from freeride.core.clock import LiveClock, datetime_to_ns, ns_to_datetime
 from freeride.core.errors import FreerideError, InvalidInput
 from freeride.core.instruments import parse_instrument
 from freeride.ports.alerts import StoredAlert
-from freeride.storage.engine import create_engine
-from freeride.storage.migrate import upgrade
 from freeride.storage.repositories import AlertRepository
 
 console = Console(width=None if sys.stdout.isatty() else 140)
@@ -63,12 +62,8 @@ def _settings() -> Settings:
 
 def _with_service(settings: Settings, work: Callable[[AlertService], Awaitable[T]]) -> T:
     async def main() -> T:
-        await upgrade(settings.database_url)
-        db = create_engine(settings.database_url)
-        try:
+        async with open_database(settings.database_url) as db:
             return await work(AlertService(AlertRepository(db), LiveClock()))
-        finally:
-            await db.dispose()
 
     try:
         return asyncio.run(main())

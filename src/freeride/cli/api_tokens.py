@@ -12,12 +12,11 @@ from rich.console import Console
 from rich.table import Table
 
 from freeride.app.api import create_token
+from freeride.app.database import open_database
 from freeride.config.settings import Settings, load_settings
 from freeride.core.clock import LiveClock, ns_to_datetime
 from freeride.core.errors import FreerideError
 from freeride.ports.tokens import Scope
-from freeride.storage.engine import create_engine
-from freeride.storage.migrate import upgrade
 from freeride.storage.repositories import TokenRepository
 
 console = Console(width=None if sys.stdout.isatty() else 120)
@@ -27,12 +26,8 @@ T = TypeVar("T")
 
 def _run(settings: Settings, work: Callable[[TokenRepository], Awaitable[T]]) -> T:
     async def main() -> T:
-        await upgrade(settings.database_url)
-        db = create_engine(settings.database_url)
-        try:
+        async with open_database(settings.database_url) as db:
             return await work(TokenRepository(db))
-        finally:
-            await db.dispose()
 
     try:
         return asyncio.run(main())

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import httpx
 import pytest
 from v1_rig import V1
 
@@ -55,3 +58,31 @@ async def test_resume_names_unknown_kinds(v1: V1) -> None:
     )
     assert response.status_code == 422
     assert response.json()["error"]["fields"][0]["field"] == "kinds.0"
+
+
+async def test_fifty_concurrent_callers_of_mixed_scopes_all_succeed(v1: V1) -> None:
+    """The kill switch is what an operator reaches for when things go wrong, often from several
+    places at once: every call must be answered, none may fail with a 500 (no per-request
+    migration or engine: the process's one engine serves them all)."""
+
+    async def call(i: int) -> httpx.Response:
+        match i % 5:
+            case 0:
+                return await v1.http.post(
+                    "/api/v1/kill-switch", json={"reason": f"panic {i}"}, headers=v1.auth("trade")
+                )
+            case 1:
+                return await v1.http.post("/api/v1/kill-switch/resume", json={}, headers=v1.auth("admin"))
+            case 2:
+                return await v1.http.post(
+                    "/api/v1/kill-switch", json={"reason": f"panic {i}"}, headers=v1.auth("admin")
+                )
+            case _:
+                return await v1.get("/api/v1/kill-switch", scope="read" if i % 2 else "trade")
+
+    responses = await asyncio.gather(*(call(i) for i in range(50)))
+    assert [r.status_code for r in responses if r.status_code >= 500] == []
+    assert sorted({r.status_code for r in responses}) == [200, 201]
+    final = await v1.http.post("/api/v1/kill-switch", json={"reason": "last word"}, headers=v1.auth("trade"))
+    assert final.status_code == 201
+    assert (await v1.get("/api/v1/kill-switch")).json()["halted"] is True

@@ -29,8 +29,10 @@ from freeride.bus.memory import InMemoryBus
 from freeride.config.api import ApiSettings
 from freeride.config.settings import load_settings
 from freeride.core.clock import ManualClock
+from freeride.execution.control import ExecutionControl
 from freeride.ports.tokens import Scope
 from freeride.storage.engine import create_engine
+from freeride.storage.execution import SqlControlStore
 from freeride.storage.migrate import upgrade_engine
 from freeride.storage.repositories import Repositories
 
@@ -89,6 +91,7 @@ class Server:
             db=db,
             backtests=BacktestJobs(settings, bus, clock),
             reports=BacktestReports(repos.runs),
+            control=ExecutionControl(SqlControlStore(db), clock),
         )
         app = create_app(state)
         config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")

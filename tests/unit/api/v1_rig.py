@@ -27,8 +27,10 @@ from freeride.core.market import Bar, Quote
 from freeride.core.orders import Direction, Fill, Order, OrderStatus, OrderType, Position, Side, Signal
 from freeride.core.system import Level, SystemEvent
 from freeride.exchange.portfolio import Portfolio
+from freeride.execution.control import ExecutionControl
 from freeride.ports.tokens import Scope
 from freeride.storage.engine import create_engine
+from freeride.storage.execution import SqlControlStore
 from freeride.storage.migrate import upgrade_engine
 from freeride.storage.repositories import Repositories
 
@@ -198,6 +200,7 @@ async def v1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[V
         backtests=BacktestJobs(settings, bus, clock),
         reports=BacktestReports(repos.runs),
         db=db,
+        control=ExecutionControl(SqlControlStore(db), clock),
     )
     transport = httpx.ASGITransport(create_app(state))
     async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as http:

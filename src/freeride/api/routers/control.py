@@ -1,7 +1,8 @@
 """``/api/v1/kill-switch``: see the halts in force, pull the kill switch, resume.
 
-The same operator functions as ``freeride kill`` (``app.operator``): the halt is written to the
-control store, which the engine polls, so it works whichever process runs the engine. Pulling the
+The same ``ExecutionControl`` service as ``freeride kill``, on the process's one database engine
+(no migration or engine per request): the halt is written to the control store, which the engine
+polls, so it works whichever process runs the engine. Pulling the
 switch needs ``trade`` (whoever may trade may stop trading); resuming needs ``admin``.
 """
 
@@ -14,8 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from freeride.api.deps import require, state_of
 from freeride.api.errors import ERROR_RESPONSES, ApiError
-from freeride.app import operator
-from freeride.config.settings import Settings
+from freeride.execution.control import ExecutionControl
 from freeride.ports.execution import Halt, HaltKind
 from freeride.ports.tokens import ApiToken, Scope
 
@@ -51,16 +51,16 @@ class HaltsOut(BaseModel):
     halts: list[HaltOut]
 
 
-def _settings(request: Request) -> Settings:
-    settings = state_of(request).full_settings
-    if settings is None:
+def _control(request: Request) -> ExecutionControl:
+    control = state_of(request).control
+    if control is None:
         raise ApiError(503, "the kill switch is not available in this process")
-    return settings
+    return control
 
 
 @router.get("", dependencies=[Depends(require(Scope.READ))])
 async def status(request: Request) -> HaltsOut:
-    found = await operator.halts(_settings(request), state_of(request).clock)
+    found = await _control(request).status()
     return HaltsOut(halted=bool(found), halts=[HaltOut.of(h) for h in found])
 
 
@@ -68,7 +68,7 @@ async def status(request: Request) -> HaltsOut:
 async def kill(
     request: Request, body: KillIn, token: Annotated[ApiToken, Depends(require(Scope.TRADE))]
 ) -> HaltOut:
-    halt = await operator.kill(_settings(request), state_of(request).clock, body.reason, f"api:{token.name}")
+    halt = await _control(request).kill(body.reason, f"api:{token.name}")
     return HaltOut.of(halt)
 
 
@@ -76,7 +76,7 @@ async def kill(
 async def resume(
     request: Request, body: ResumeIn, token: Annotated[ApiToken, Depends(require(Scope.ADMIN))]
 ) -> HaltsOut:
-    state = state_of(request)
-    await operator.resume(_settings(request), state.clock, f"api:{token.name}", body.kinds)
-    left = await operator.halts(_settings(request), state.clock)
+    control = _control(request)
+    await control.resume(f"api:{token.name}", body.kinds)
+    left = await control.status()
     return HaltsOut(halted=bool(left), halts=[HaltOut.of(h) for h in left])
