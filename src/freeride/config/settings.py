@@ -30,6 +30,7 @@ from freeride.config.problems import InvalidSettings, SettingProblem, problem, p
 from freeride.config.run import FeedSettings, FrozenConfig, RunSettings, default_feeds, shipped_files
 from freeride.config.schema import ENV_NESTED_DELIMITER, ENV_PREFIX, env_var_for
 from freeride.config.sources import StrictDotEnvSource, StrictEnvSource
+from freeride.config.trading import SleeveSettings, check_sleeves, check_watchlists, sleeves_from_run
 from freeride.config.urls import DATABASE_URL_FIX, check_redis_url, mask_url, normalise_database_url
 
 __all__ = [
@@ -311,6 +312,29 @@ class Settings(BaseSettings):
     notify: NotifySettings = Field(default_factory=NotifySettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     execution: ExecutionSettings = Field(default_factory=ExecutionSettings)
+    watchlists: dict[str, list[str]] = Field(default_factory=dict)
+    """Symbols streamed for alerts, research and the dashboard, by list name; nothing trades them."""
+    sleeves: list[SleeveSettings] = Field(default_factory=list)
+    """What trades: one strategy on one instrument each. Empty: every ``run.feeds`` entry trades
+    ``run.strategy`` (see ``trading_sleeves``)."""
+
+    @field_validator("watchlists")
+    @classmethod
+    def _watchlists(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        return check_watchlists(value)
+
+    @field_validator("sleeves")
+    @classmethod
+    def _sleeves(cls, value: list[SleeveSettings]) -> list[SleeveSettings]:
+        return check_sleeves(value)
+
+    def trading_sleeves(self) -> list[SleeveSettings]:
+        """The sleeves that trade: ``sleeves`` when set, else one per ``run.feeds`` entry."""
+        return list(self.sleeves) if self.sleeves else sleeves_from_run(self.run)
+
+    def watched_symbols(self) -> list[str]:
+        """Every symbol of every watchlist, once, in the order first listed."""
+        return list(dict.fromkeys(s for symbols in self.watchlists.values() for s in symbols))
 
     @field_validator("database_url")
     @classmethod
