@@ -65,7 +65,7 @@ class WebhookIntake(Component):
         self.duplicates = 0
 
     async def _on_start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name=self.name)
+        self._task = self.spawn(self._run)
 
     async def _on_stop(self) -> None:
         if self._task is not None:

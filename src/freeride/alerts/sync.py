@@ -41,7 +41,7 @@ class RuleSync(Component):
         for s in stored:
             self._engine.upsert(s.rule, s.state, self._watermark, version=s.updated_at)
         log.info("alerts.loaded", rules=len(stored))
-        self._task = asyncio.create_task(self._run(), name=self.name)
+        self._task = self.spawn(self._run)
 
     async def _on_stop(self) -> None:
         if self._task is not None:

@@ -54,7 +54,7 @@ class FiringWriter(Component):
         self.failures = 0
 
     async def _on_start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name=self.name)
+        self._task = self.spawn(self._run)
 
     async def _on_stop(self) -> None:
         self._queue.close()

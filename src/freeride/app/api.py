@@ -17,9 +17,10 @@ token share one lookup when the cache has expired.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 import structlog
@@ -164,6 +165,18 @@ def build_api_state(
     )
 
 
+class _QuietServer(uvicorn.Server):
+    """uvicorn's server without its own signal handlers: the runtime owns SIGINT and SIGTERM.
+
+    uvicorn replaces the process's handlers while it serves and re-raises the signal after its
+    shutdown, so one Ctrl-C reached the runtime only after the server had gone, as a second one.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
 class ApiServer(Component):
     """Serves ``asgi_app`` with uvicorn on the running loop until stopped."""
 
@@ -181,7 +194,7 @@ class ApiServer(Component):
             ws="auto",
             ws_per_message_deflate=settings.ws_compression,
         )
-        self.server = uvicorn.Server(config)
+        self.server = _QuietServer(config)
         self._task: asyncio.Task[None] | None = None
 
     @property

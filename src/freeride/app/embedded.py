@@ -13,7 +13,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -25,28 +26,27 @@ from freeride.app.alerts import build_alerts
 from freeride.app.api import ApiServer, ApiState, build_api_state
 from freeride.app.execution import replay_order_manager
 from freeride.app.gateway import build_market_data
+from freeride.app.runtime import Runtime
 from freeride.app.serving import Serving
+from freeride.app.sleeves import paper_exchanges, strategy_hosts
 from freeride.app.summary import InstrumentSummary, RunSummary
 from freeride.bus import topics
 from freeride.bus.memory import InMemoryBus
 from freeride.config.settings import Settings
+from freeride.config.trading import SleeveSettings
 from freeride.config.urls import mask_url
 from freeride.core.clock import Clock
-from freeride.core.component import Component
+from freeride.core.errors import InvalidInput
 from freeride.core.instruments import parse_instrument
 from freeride.core.market import Bar
+from freeride.core.orders import Fill
 from freeride.core.system import Level, SystemEvent
-from freeride.exchange.costs import PercentCommission
-from freeride.exchange.engine import ExchangeConfig, SimulatedExchange
-from freeride.exchange.portfolio import Portfolio
+from freeride.exchange.engine import SimulatedExchange
 from freeride.execution.manager import OrderManager
 from freeride.execution.strategy_host import StrategyHost
 from freeride.ports.bus import Overflow
-from freeride.storage.engine import create_engine
-from freeride.storage.migrate import upgrade
-from freeride.storage.recorder import RECORDED_TOPICS, Recorder
+from freeride.storage.recorder import MARKET_AND_SYSTEM_TOPICS, Recorder
 from freeride.storage.repositories import InstrumentRepository, RunRepository
-from freeride.strategies.registry import build_strategy
 
 log = structlog.get_logger(__name__)
 
@@ -61,23 +61,41 @@ class RunProgress(Protocol):
 
 @dataclass
 class _Sleeve:
-    """One instrument's strategy with its own paper account."""
+    """One sleeve's strategy with the paper account it trades from, and what it has done."""
 
-    symbol: str
-    interval: str
-    starting_cash: Decimal
+    settings: SleeveSettings
     exchange: SimulatedExchange
     host: StrategyHost
+    starting_cash: Decimal
     bars: int = 0
     fills: int = 0
 
 
 def run_id_for(settings: Settings, sources: list[ReplaySource]) -> str:
-    """Same inputs, same id: the run settings and the content of every data file."""
-    digest = hashlib.sha256(json.dumps(settings.run.model_dump(mode="json"), sort_keys=True).encode())
+    """Same inputs, same id: the run settings, the sleeves and the content of every data file."""
+    decisive = {
+        "run": settings.run.model_dump(mode="json"),
+        "sleeves": [s.model_dump(mode="json") for s in settings.trading_sleeves()],
+    }
+    digest = hashlib.sha256(json.dumps(decisive, sort_keys=True).encode())
     for source in sources:
         digest.update(source.path.read_bytes())
     return f"run-{digest.hexdigest()[:16]}"
+
+
+def replay_sources(sleeves: list[SleeveSettings]) -> list[ReplaySource]:
+    """Each sleeve's bars file, once per (file, symbol, interval); a sleeve without one is refused."""
+    sources: dict[tuple[Path, str, str], ReplaySource] = {}
+    for sleeve in sleeves:
+        path = sleeve.data_file()
+        if path is None:
+            raise InvalidInput(
+                f"sleeve {sleeve.name} has no bars to replay: set its path (or shipped) to a CSV or "
+                "Parquet file, or trade it live with freeride live"
+            )
+        key = (path, sleeve.symbol, sleeve.interval)
+        sources.setdefault(key, ReplaySource(path=path, symbol=sleeve.symbol, interval=sleeve.interval))
+    return list(sources.values())
 
 
 async def run_embedded(
@@ -86,35 +104,36 @@ async def run_embedded(
     progress: RunProgress | None = None,
     serve: Callable[[ApiState], ASGIApp] | None = None,
     serving: Serving | None = None,
+    *,
+    signals: bool = False,
 ) -> RunSummary:
-    """Run the whole job once over the configured feeds and return its summary.
+    """Run the whole job once over the configured sleeves' files and return its summary.
 
     ``serve`` builds the HTTP app from the API state (the API layer sits above this one, so the
     caller passes its factory); with it and ``api.enabled`` the API runs while the job does.
     ``serving`` (the CLI's default) serves the API whatever ``api.enabled`` says, announces a
-    login token and keeps serving after the feed until interrupted.
+    login token, keeps serving after the feed until interrupted and makes the first Ctrl-C or
+    SIGTERM stop the run cleanly (the summary still comes back). ``signals`` does the same
+    without serving (the CLI's ``--exit-when-done``).
     """
     started = time.perf_counter()
-    run = settings.run
-    sources = [ReplaySource(path=f.resolve_path(), symbol=f.symbol, interval=f.interval) for f in run.feeds]
-    feed = ReplayFeed(sources, clock, speed=run.speed)
+    sleeve_settings = settings.trading_sleeves()
+    sources = replay_sources(sleeve_settings)
+    feed = ReplayFeed(sources, clock, speed=settings.run.speed)
     total = feed.load()  # every file is checked before anything is stored or traded
     run_id = run_id_for(settings, sources)
 
-    await upgrade(settings.database_url)
-    engine = create_engine(settings.database_url)
-    try:
-        await _store_instruments(engine, settings)
+    async with Runtime.open(settings, clock, signals=signals or serving is not None) as rt:
+        engine, bus = rt.engine, rt.bus
+        await _store_instruments(engine, sleeve_settings)
         runs = RunRepository(engine)
         await runs.reset(run_id)
-        await runs.begin(
-            run_id, name="embedded", config=settings.run.model_dump(mode="json"), started_at=clock.now_ns()
-        )
-        bus = InMemoryBus(clock)
+        await runs.begin(run_id, name="embedded", config=_run_config(settings), started_at=clock.now_ns())
+        # Orders, fills and positions are the order manager's to store; the recorder keeps the rest.
         recorder = Recorder(
             engine,
             bus.subscribe_queue(
-                RECORDED_TOPICS,
+                MARKET_AND_SYSTEM_TOPICS,
                 name="recorder",
                 maxsize=settings.bus.queue_size,
                 overflow=Overflow.PAUSE_SOURCE,
@@ -122,56 +141,60 @@ async def run_embedded(
             run_id,
             clock=clock,
         )
-        sleeves = _build_sleeves(settings, bus, clock)
-        brokers = {
-            s.host.strategy.id: PaperBroker(s.exchange, clock, name=s.exchange.config.name) for s in sleeves
-        }
-        for sleeve in sleeves:
-            broker = brokers[sleeve.host.strategy.id]
-            # the broker sees each bar first, so orders from the previous bar fill at this bar's open
-            bus.subscribe(topics.bar(sleeve.symbol, sleeve.interval), broker.on_bar, priority=-100)
-            bus.subscribe(topics.fill(sleeve.symbol), _counter(sleeve, "fills"))
-            bus.subscribe(topics.bar(sleeve.symbol, sleeve.interval), _counter(sleeve, "bars"))
-        router = replay_order_manager(settings, engine, bus, clock, run_id, dict(brokers))
-        alerts = build_alerts(settings, bus, engine, clock) if settings.alerts.enabled else None
-        components: list[Component] = [
-            recorder,
-            *(alerts.components if alerts else []),
-            router,
-            *(s.host for s in sleeves),
+        exchanges = paper_exchanges(settings, sleeve_settings)
+        sleeves = [
+            _Sleeve(
+                settings=s, exchange=exchanges[s.account], host=host, starting_cash=settings.run.starting_cash
+            )
+            for s, host in zip(sleeve_settings, strategy_hosts(sleeve_settings, bus, clock), strict=True)
         ]
+        brokers = {
+            account: PaperBroker(exchange, clock, name=exchange.config.name)
+            for account, exchange in exchanges.items()
+        }
+        fed: set[tuple[str, str, str]] = set()
+        for sleeve in sleeves:
+            s = sleeve.settings
+            bar_topic = topics.bar(s.symbol, s.interval)
+            if (s.account, s.symbol, s.interval) not in fed:
+                # the broker sees each bar first, so orders from the previous bar fill at this bar's open
+                bus.subscribe(bar_topic, brokers[s.account].on_bar, priority=-100)
+                fed.add((s.account, s.symbol, s.interval))
+            bus.subscribe(topics.fill(s.symbol), _fill_counter(sleeve))
+            bus.subscribe(bar_topic, _bar_counter(sleeve))
+        by_strategy = {s.host.strategy.id: brokers[s.settings.account] for s in sleeves}
+        router = replay_order_manager(settings, engine, bus, clock, run_id, dict(by_strategy))
+        alerts = build_alerts(settings, bus, engine, clock) if settings.alerts.enabled else None
+        rt.add(recorder)
+        rt.add_all(alerts.components if alerts else [])
+        rt.add(router)
+        rt.add_all(s.host for s in sleeves)
         server = None
         if serve is not None and (settings.api.enabled or serving is not None):
-            accounts = {s.symbol: s.exchange.portfolio for s in sleeves}
+            accounts = {account: exchange.portfolio for account, exchange in exchanges.items()}
             # Quotes and bars for symbols the replay does not carry come through the gateway
             # (the simulator when no provider key is set); it publishes nothing unless asked.
             market = build_market_data(settings, bus, clock)
             state = build_api_state(
                 settings, engine, clock, bus, alerts, run_id=run_id, accounts=accounts, gateway=market.gateway
             )
-            server = ApiServer(serve(state), settings.api, clock)
-            components += [market.gateway, server]
-        for component in components:
-            await component.start()
+            rt.add(market.gateway)
+            server = rt.add(ApiServer(serve(state), settings.api, clock))
+        await rt.start()
         if server is not None and serving is not None:
             await serving.opened(engine, clock, server.url)
         _system(bus, clock, "run_started", f"run {run_id} started: {feed.name}, {total} bars")
         if progress is not None:
             progress.started(total, feed.name)
         try:
-            if serving is None:
-                await _pump(feed, bus, router, progress)
-            else:  # Ctrl-C during the feed or after it stops the run the same clean way
-                await serving.feed(_pump(feed, bus, router, progress))
-                await serving.wait()
+            await rt.run(_pump(feed, bus, router, progress), hold=serving is not None and serving.hold)
         finally:
             _system(
                 bus, clock, "run_finished", f"run {run_id} finished after {sum(s.bars for s in sleeves)} bars"
             )
             if serving is not None:
                 await serving.closed(clock)
-            for component in reversed(components):
-                await component.stop()
+            await rt.stop()
         summary = RunSummary(
             run_id=run_id,
             database=mask_url(settings.database_url),
@@ -182,8 +205,6 @@ async def run_embedded(
         )
         await runs.finish(run_id, finished_at=clock.now_ns(), summary=summary.to_json())
         return summary
-    finally:
-        await engine.dispose()
 
 
 async def _pump(
@@ -201,60 +222,49 @@ async def _pump(
             progress.advanced(bar)
 
 
-async def _store_instruments(engine: AsyncEngine, settings: Settings) -> None:
+async def _store_instruments(engine: AsyncEngine, sleeves: list[SleeveSettings]) -> None:
     instruments = InstrumentRepository(engine)
-    for feed in settings.run.feeds:
-        await instruments.upsert(parse_instrument(feed.symbol))
+    for symbol in dict.fromkeys(s.symbol for s in sleeves):
+        await instruments.upsert(parse_instrument(symbol))
 
 
-def _build_sleeves(settings: Settings, bus: InMemoryBus, clock: Clock) -> list[_Sleeve]:
-    run = settings.run
-    sleeves = []
-    for feed in run.feeds:
-        instrument = parse_instrument(feed.symbol)
-        strategy = build_strategy(
-            run.strategy,
-            f"{run.strategy}:{instrument.symbol}",
-            instrument.symbol,
-            {"fast": run.fast, "slow": run.slow, "quantity": feed.quantity},
-        )
-        exchange = SimulatedExchange(
-            Portfolio(cash=run.starting_cash, currency=instrument.quote_currency),
-            ExchangeConfig(
-                commission=PercentCommission(run.commission_rate), name=f"paper:{instrument.symbol}"
-            ),
-        )
-        sleeves.append(
-            _Sleeve(
-                symbol=instrument.symbol,
-                interval=feed.interval,
-                starting_cash=run.starting_cash,
-                exchange=exchange,
-                host=StrategyHost(strategy, bus, clock, interval=feed.interval),
-            )
-        )
-    return sleeves
+def _run_config(settings: Settings) -> dict[str, Any]:
+    return {
+        **settings.run.model_dump(mode="json"),
+        "sleeves": [s.model_dump(mode="json") for s in settings.trading_sleeves()],
+    }
 
 
-def _counter(sleeve: _Sleeve, attr: str) -> Callable[[object], None]:
-    def count(_event: object) -> None:
-        setattr(sleeve, attr, getattr(sleeve, attr) + 1)
+def _bar_counter(sleeve: _Sleeve) -> Callable[[object], None]:
+    def count(_bar: object) -> None:
+        sleeve.bars += 1
+
+    return count
+
+
+def _fill_counter(sleeve: _Sleeve) -> Callable[[Fill], None]:
+    strategy = sleeve.host.strategy.id
+
+    def count(fill: Fill) -> None:
+        if fill.strategy == strategy:
+            sleeve.fills += 1
 
     return count
 
 
 def _summarise(sleeve: _Sleeve) -> InstrumentSummary:
     portfolio = sleeve.exchange.portfolio
-    holding = portfolio.holding(sleeve.symbol)
+    symbol = sleeve.settings.symbol
+    holding = portfolio.holding(symbol)
     return InstrumentSummary(
-        symbol=sleeve.symbol,
-        interval=sleeve.interval,
+        symbol=symbol,
+        interval=sleeve.settings.interval,
         currency=portfolio.currency,
         bars=sleeve.bars,
         trades=holding.trades_opened,
         fills=sleeve.fills,
         commission=holding.commission,
-        pnl=portfolio.pnl(sleeve.symbol),
+        pnl=portfolio.pnl(symbol),
         starting_cash=sleeve.starting_cash,
         final_equity=portfolio.equity,
         position=holding.quantity,

@@ -40,35 +40,30 @@ from freeride.app.execution import build_execution
 from freeride.app.gateway import Transports, build_market_data
 from freeride.app.live_status import LiveStatus, LiveSummary
 from freeride.app.market_feed import live_components
+from freeride.app.runtime import Runtime
 from freeride.app.secrets import extra_secret_stores
 from freeride.app.serving import Serving
+from freeride.app.sleeves import strategy_hosts
 from freeride.bus import topics
-from freeride.bus.memory import InMemoryBus
 from freeride.config.secrets import build_secret_store
 from freeride.config.settings import Settings
 from freeride.config.urls import mask_url
 from freeride.core.clock import NS_PER_SECOND, Clock, ns_to_datetime
-from freeride.core.component import Component
+from freeride.core.component import ComponentState
 from freeride.core.errors import FreerideError
 from freeride.core.instruments import Instrument, parse_instrument
 from freeride.core.system import Level, SystemEvent
-from freeride.execution.strategy_host import StrategyHost
 from freeride.gateway.bars import LiveBars
 from freeride.ports.broker import Broker, BrokerAccount
 from freeride.ports.bus import Bus, Overflow
-from freeride.storage.engine import create_engine
-from freeride.storage.migrate import upgrade
-from freeride.storage.recorder import Recorder
+from freeride.storage.recorder import MARKET_AND_SYSTEM_TOPICS, Recorder
 from freeride.storage.repositories import InstrumentRepository, RunRepository
-from freeride.strategies.registry import build_strategy
 
 log = structlog.get_logger(__name__)
 
 # A tick stamped just before a boundary may reach us just after it: the clock closes a quiet bar
 # this long after its interval ends (a tick of the next interval closes it at once).
 BAR_CLOSE_GRACE_S = 1.0
-# Orders, fills and positions are stored by the order manager; the recorder keeps the rest.
-LIVE_RECORDED_TOPICS = [topics.ALL_BARS, topics.ALL_SYSTEM]
 
 
 def live_run_id(settings: Settings, started_ns: int) -> str:
@@ -106,9 +101,10 @@ async def run_live(
     transports: Transports | None = None,
     serve: Callable[[ApiState], ASGIApp] | None = None,
     serving: Serving | None = None,
+    signals: bool = False,
 ) -> LiveSummary:
-    """Trade the configured feeds' symbols live until ``until`` is set or ``max_seconds`` of the
-    clock have passed (either; neither runs until cancelled) and return what happened.
+    """Trade the configured sleeves live until ``until`` is set, ``max_seconds`` of the clock have
+    passed or (with ``signals``) the first Ctrl-C or SIGTERM, and return what happened.
 
     ``status`` is filled while running (the CLI's live view); ``transports`` replaces the market
     data network (tests pass fakes); ``serve`` and ``serving``: see the module docstring.
@@ -117,21 +113,20 @@ async def run_live(
     started = clock.now_ns()
     run_id = live_run_id(settings, started)
     settings = _ledger_settings(settings, run_id)
-    instruments = list({f.symbol: parse_instrument(f.symbol) for f in settings.run.feeds}.values())
+    sleeves = settings.trading_sleeves()
+    instruments = list({s.symbol: parse_instrument(s.symbol) for s in sleeves}.values())
 
-    await upgrade(settings.database_url)
-    engine = create_engine(settings.database_url)
-    try:
+    async with Runtime.open(settings, clock, signals=signals) as rt:
+        engine, bus = rt.engine, rt.bus
         await _store_instruments(engine, instruments)
         runs = RunRepository(engine)
         await runs.begin(run_id, name="live", config=_run_config(settings), started_at=started)
-        bus = InMemoryBus(clock)
         status.attach(bus)
         store = build_secret_store(settings, extra_secret_stores(settings), warn=False)
         recorder = Recorder(
             engine,
             bus.subscribe_queue(
-                LIVE_RECORDED_TOPICS,
+                MARKET_AND_SYSTEM_TOPICS,
                 name="recorder",
                 maxsize=settings.bus.queue_size,
                 overflow=Overflow.PAUSE_SOURCE,
@@ -145,54 +140,49 @@ async def run_live(
             settings, engine, bus, clock, broker, alerts.outbox if alerts is not None else None
         )
         market = build_market_data(settings, bus, clock, store=store, transports=transports)
-        bars = LiveBars(
-            [(f.symbol, f.interval) for f in settings.run.feeds], bus, clock, grace_s=BAR_CLOSE_GRACE_S
-        )
-        hosts = _strategy_hosts(settings, bus, clock)
-        core: list[Component] = [recorder, *(alerts.components if alerts else []), *execution.components]
-        front: list[Component] = [*hosts, bars, *live_components(market, bus, clock, instruments)]
+        bars = LiveBars([(s.symbol, s.interval) for s in sleeves], bus, clock, grace_s=BAR_CLOSE_GRACE_S)
+        hosts = strategy_hosts(sleeves, bus, clock)
+        status.run_id, status.broker, status.started_ns = run_id, broker.name, started
+        status.simulated, status.notes = market.simulated, list(market.notes)
+        # the core (storage, alerts, execution) starts first and stops last, so the broker's
+        # account can be read before the front trades and after it has stopped
+        rt.add(recorder)
+        rt.add_all(alerts.components if alerts else [])
+        rt.add_all(execution.components)
+        core = len(rt.components)
+        rt.add_all([*hosts, bars, *live_components(market, bus, clock, instruments)])
         server: ApiServer | None = None
         if serve is not None and (settings.api.enabled or serving is not None):
             state = build_api_state(
                 settings, engine, clock, bus, alerts, run_id=execution.manager.run_id, gateway=market.gateway
             )
-            server = ApiServer(serve(state), settings.api, clock)
-            front.append(server)
-        status.run_id, status.broker, status.started_ns = run_id, broker.name, started
-        status.simulated, status.notes = market.simulated, list(market.notes)
+            server = rt.add(ApiServer(serve(state), settings.api, clock))
 
-        started_core: list[Component] = []
-        started_front: list[Component] = []
-        stopped_by = "cancelled"
-        trading_from = started
         opening: BrokerAccount | None = None
         closing: BrokerAccount | None = None
         positions: dict[str, Decimal] = {}
+        stopped_by = "cancelled"
+        trading_from = started
         try:
-            for component in core:
-                await component.start()
-                started_core.append(component)
+            await rt.start(upto=core)
             opening = await _account(broker)
-            for component in front:
-                await component.start()
-                started_front.append(component)
+            await rt.start()
             if server is not None and serving is not None:
                 await serving.opened(engine, clock, server.url)
             _system(bus, clock, "live_started", _started_message(run_id, broker, market.simulated))
             trading_from = status.started_ns = clock.now_ns()
             status.ready.set()
-            stopped_by = await _wait(clock, until, max_seconds)
+            stopped_by = await rt.run(_until(rt, clock, until, max_seconds))
         finally:
-            ended = clock.now_ns()  # trading stops here; what follows is the orderly shutdown
-            for component in reversed(started_front):
-                await component.stop()
-            if execution.manager in started_core:
+            # trading stopped when the stop was asked for; what follows is the orderly shutdown
+            ended = rt.stop_requested_ns or clock.now_ns()
+            await rt.stop(keep=core)
+            if execution.manager.state is ComponentState.RUNNING:
                 await execution.manager.idle()
                 closing = await _account(broker)
                 positions = await _positions(broker)
                 _system(bus, clock, "live_finished", f"live run {run_id} stopped ({stopped_by})")
-            for component in reversed(started_core):
-                await component.stop()
+            await rt.stop()
             if serving is not None:
                 await serving.closed(clock)
         summary = LiveSummary(
@@ -220,8 +210,11 @@ async def run_live(
         )
         await runs.finish(run_id, finished_at=clock.now_ns(), summary=summary.to_json())
         return summary
-    finally:
-        await engine.dispose()
+
+
+async def _until(rt: Runtime, clock: Clock, until: asyncio.Event | None, max_seconds: float | None) -> None:
+    """Ask the runtime to stop when ``until`` is set or ``max_seconds`` of the clock have passed."""
+    rt.request_stop(await _wait(clock, until, max_seconds))
 
 
 async def _wait(clock: Clock, until: asyncio.Event | None, max_seconds: float | None) -> str:
@@ -239,22 +232,6 @@ async def _wait(clock: Clock, until: asyncio.Event | None, max_seconds: float | 
         for waiter in waiters:
             waiter.cancel()
     return next(waiters[w] for w in waiters if w in done)
-
-
-def _strategy_hosts(settings: Settings, bus: Bus, clock: Clock) -> list[StrategyHost]:
-    """One strategy per feed, built exactly as the replay builds it."""
-    run = settings.run
-    hosts = []
-    for feed in run.feeds:
-        symbol = parse_instrument(feed.symbol).symbol
-        strategy = build_strategy(
-            run.strategy,
-            f"{run.strategy}:{symbol}",
-            symbol,
-            {"fast": run.fast, "slow": run.slow, "quantity": feed.quantity},
-        )
-        hosts.append(StrategyHost(strategy, bus, clock, interval=feed.interval))
-    return hosts
 
 
 async def _store_instruments(engine: AsyncEngine, instruments: list[Instrument]) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
 import sys
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -86,9 +85,6 @@ def register(app: typer.Typer, *, clock: Callable[[], Clock] = LiveClock) -> Non
         except FreerideError as exc:
             err_console.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from None
-        except asyncio.CancelledError:
-            err_console.print("[red]aborted[/red] by a second interrupt: shutdown was not completed")
-            raise typer.Exit(130) from None
         if as_json:
             print(json.dumps(summary.to_json()))
         else:
@@ -119,36 +115,23 @@ def _settings(db: str | None, interval: str | None) -> Settings:
 async def _trade(
     settings: Settings, clock: Clock, seconds: float | None, *, quiet: bool, serving: Serving | None = None
 ) -> LiveSummary:
-    stop = asyncio.Event()
+    """The live run, with its status drawn until it ends; the first Ctrl-C or SIGTERM stops it
+    cleanly (open orders resolved, everything stored, the summary printed), a second forces it."""
     status = LiveStatus()
     job = asyncio.create_task(
         run_live(
-            settings, clock, until=stop, max_seconds=seconds, status=status, serve=create_app, serving=serving
+            settings,
+            clock,
+            max_seconds=seconds,
+            status=status,
+            serve=create_app,
+            serving=serving,
+            signals=True,
         )
     )
-
-    def interrupted() -> None:
-        """The first Ctrl-C stops cleanly (open orders drained, everything stored); a second aborts."""
-        if stop.is_set():
-            job.cancel()
-        stop.set()
-
-    loop = asyncio.get_running_loop()
-    handled = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, interrupted)
-            handled.append(sig)
-        except (NotImplementedError, RuntimeError, ValueError):
-            pass
-    try:
-        if quiet:
-            return await job
+    if not quiet:
         await _show(job, status, clock, settings)
-        return await job
-    finally:
-        for sig in handled:
-            loop.remove_signal_handler(sig)
+    return await job
 
 
 async def _show(job: asyncio.Task[LiveSummary], status: LiveStatus, clock: Clock, settings: Settings) -> None:

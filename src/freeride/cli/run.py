@@ -109,7 +109,9 @@ def _run(settings: Settings, quiet: bool, serving: Serving | None = None) -> Run
     try:
         with Progress(*columns, console=err_console, disable=quiet, transient=False) as bar:
             progress = _RichProgress(bar)
-            summary = asyncio.run(run_embedded(settings, clock, progress, serve=create_app, serving=serving))
+            summary = asyncio.run(
+                run_embedded(settings, clock, progress, serve=create_app, serving=serving, signals=True)
+            )
             progress.finish()
     except FreerideError as exc:
         err_console.print(f"[red]error:[/red] {exc}")

@@ -42,7 +42,7 @@ class SleeveSettings(FrozenConfig):
 
     ``name`` identifies the sleeve (its strategy id, in orders and signals); it defaults to
     ``<strategy>:<symbol>``. ``account`` names the paper account (sleeves naming the same account
-    share its cash); it defaults to the sleeve's name, one account per sleeve. ``path`` or
+    share its cash); it defaults to the symbol, one account per instrument. ``path`` or
     ``shipped`` (a file packaged with freeride) are bars ``freeride run`` replays; live trading
     needs neither.
     """
@@ -101,7 +101,7 @@ class SleeveSettings(FrozenConfig):
         if not self.name:
             object.__setattr__(self, "name", f"{self.strategy}:{self.symbol}")
         if not self.account:
-            object.__setattr__(self, "account", self.name)
+            object.__setattr__(self, "account", self.symbol)
         return self
 
     def strategy_params(self) -> dict[str, Any]:

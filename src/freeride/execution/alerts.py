@@ -52,7 +52,7 @@ class OperatorAlerts(Component):
         self._queue = self._bus.subscribe_queue(
             _PATTERNS, name=self.name, maxsize=1_000, overflow=Overflow.DROP_OLDEST
         )
-        self._task = asyncio.create_task(self._drain(), name=self.name)
+        self._task = self.spawn(self._drain)
 
     async def _on_stop(self) -> None:
         if self._queue is not None:

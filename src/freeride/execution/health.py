@@ -45,7 +45,7 @@ class BrokerHealth(Component):
 
     async def _on_start(self) -> None:
         await self.check_all()
-        self._task = asyncio.create_task(self._loop(), name=self.name)
+        self._task = self.spawn(self._loop)
 
     async def _on_stop(self) -> None:
         if self._task is not None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import msgspec
@@ -145,9 +146,9 @@ class OrderManager(Component):
         self._queue = self._bus.subscribe_queue(
             topics.ALL_INTENTS, name=self.name, maxsize=self.config.queue_size, overflow=Overflow.PAUSE_SOURCE
         )
-        self._tasks.append(asyncio.create_task(self._drain(), name=self.name))
+        self._tasks.append(self.spawn(self._drain))
         if self.config.watch_controls:
-            self._tasks.append(asyncio.create_task(stopping.watch(self), name=f"{self.name}:watch"))
+            self._tasks.append(self.spawn(partial(stopping.watch, self), f"{self.name}:watch"))
 
     async def _on_stop(self) -> None:
         queue = self.queue
@@ -302,7 +303,7 @@ class OrderManager(Component):
         self.consecutive_errors += 1
         limit = self.config.max_consecutive_errors
         if self.consecutive_errors == limit and self.halts.current.get(HaltKind.KILL) is None:
-            self.spawn(self.kill(f"{limit} broker errors in a row, the last: {error}", "auto:broker-errors"))
+            self.run_io(self.kill(f"{limit} broker errors in a row, the last: {error}", "auto:broker-errors"))
 
     def close_locally(self, order: Order, status: OrderStatus, reason: str) -> None:
         if status is OrderStatus.REJECTED:
@@ -380,9 +381,9 @@ class OrderManager(Component):
         limit = self.risk.settings.max_daily_loss
         reason = f"{state.account} lost {loss} {state.currency} today (max_daily_loss {limit})"
         self.halts.hold_locally(HaltKind.DAILY_LOSS, reason, "risk", until)  # the next order is refused
-        self.spawn(self.halts.engage(HaltKind.DAILY_LOSS, reason, "risk", until))
+        self.run_io(self.halts.engage(HaltKind.DAILY_LOSS, reason, "risk", until))
 
-    def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+    def run_io(self, work: Coroutine[Any, Any, Any]) -> None:
         """Run store work started from a synchronous callback; ``idle`` and ``stop`` wait for it."""
         task: asyncio.Task[Any] = asyncio.get_running_loop().create_task(work)
         self._pending_io.add(task)

@@ -234,7 +234,7 @@ class LiveBars(Component):
         for symbol in self.aggregators:
             self._subs += [sub(topics.trade(symbol), self.on_trade), sub(topics.quote(symbol), self.on_quote)]
         self._opened = asyncio.Event()
-        self._task = asyncio.create_task(self._timer(), name=self.name)
+        self._task = self.spawn(self._timer)
 
     async def _on_stop(self) -> None:
         """Stop listening; a bar whose interval has not ended is not published (it is incomplete)."""

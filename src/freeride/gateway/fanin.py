@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from functools import partial
 
 import structlog
 
@@ -86,7 +87,7 @@ class StreamFanIn(Component):
                 await self._clock.sleep(delay)
 
     async def _on_start(self) -> None:
-        self._tasks = [asyncio.create_task(self._run(s), name=f"stream:{s.name}") for s in self._streams]
+        self._tasks = [self.spawn(partial(self._run, s), f"stream:{s.name}") for s in self._streams]
 
     async def _on_stop(self) -> None:
         for task in self._tasks:

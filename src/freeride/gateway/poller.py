@@ -72,7 +72,7 @@ class QuotePoller(Component):
             await self._clock.sleep(self._interval_s)
 
     async def _on_start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name=self.name)
+        self._task = self.spawn(self._loop)
 
     async def _on_stop(self) -> None:
         if self._task is not None:

@@ -33,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 import msgspec
@@ -106,7 +107,7 @@ class OutboxRelay(Component):
         await self._restore()
         self._sub = self._bus.subscribe(topics.outbox_ready(), self._on_ready)
         for name in self.notifiers:
-            self._tasks.append(asyncio.create_task(self._channel_loop(name), name=f"{self.name}:{name}"))
+            self._tasks.append(self.spawn(partial(self._channel_loop, name), f"{self.name}:{name}"))
 
     async def _on_stop(self) -> None:
         if self._sub is not None:

@@ -43,6 +43,10 @@ from freeride.storage import writes
 log = structlog.get_logger(__name__)
 
 # What the recorder stores; the composition root subscribes its queue to these.
+# What the recorder keeps where an order manager stores the ledger (orders, fills, positions):
+# each table has one writer.
+MARKET_AND_SYSTEM_TOPICS = [topics.ALL_BARS, topics.ALL_SYSTEM]
+
 RECORDED_TOPICS = [
     topics.ALL_BARS,
     topics.ALL_ORDER_UPDATES,
@@ -111,7 +115,7 @@ class Recorder(Component):
         self.unwritten = []
         async with self._engine.begin() as conn:
             await writes.ensure_run(conn, self.run_id, self._clock.now_ns())
-        self._task = asyncio.create_task(self._run(), name=f"recorder:{self.run_id}")
+        self._task = self.spawn(self._run, f"recorder:{self.run_id}")
         self._task.add_done_callback(self._ended)
 
     async def _on_stop(self) -> None:

@@ -1,5 +1,4 @@
-"""How a served run announces its login token, outlives its feed, and stops on request; token
-checks share one lookup."""
+"""How a served run announces its login token and revokes it; token checks share one lookup."""
 
 from __future__ import annotations
 
@@ -43,62 +42,6 @@ async def test_the_login_token_is_announced_once_and_revoked_at_the_end(db: Asyn
     revoked = await repo.by_hash(hash_token(token))
     assert revoked is not None
     assert revoked.revoked_at == clock.now_ns()
-
-
-async def test_the_feed_runs_to_its_end_then_serving_waits_for_stop() -> None:
-    serving = Serving(announce=lambda *_: None)
-    done: list[str] = []
-
-    async def feed() -> None:
-        done.append("fed")
-
-    await serving.feed(feed())
-    assert done == ["fed"]
-    waiting = asyncio.create_task(serving.wait())
-    await asyncio.sleep(0)
-    assert not waiting.done()  # serving on after the feed
-    serving.stop.set()
-    await waiting
-    await serving.closed(ManualClock())
-
-
-async def test_a_stop_during_the_feed_cancels_it_and_does_not_wait() -> None:
-    serving = Serving(announce=lambda *_: None)
-    started = asyncio.Event()
-    cancelled: list[bool] = []
-
-    async def endless_feed() -> None:
-        started.set()
-        try:
-            await asyncio.Event().wait()
-        except asyncio.CancelledError:
-            cancelled.append(True)
-            raise
-
-    running = asyncio.create_task(serving.feed(endless_feed()))
-    await started.wait()
-    serving.stop.set()
-    await running
-    assert cancelled == [True]
-    await serving.wait()  # already stopped: returns at once
-    await serving.closed(ManualClock())
-
-
-async def test_a_failing_feed_raises_its_error() -> None:
-    serving = Serving(announce=lambda *_: None)
-
-    async def broken() -> None:
-        raise ValueError("bad bar")
-
-    with pytest.raises(ValueError, match="bad bar"):
-        await serving.feed(broken())
-    await serving.closed(ManualClock())
-
-
-async def test_exit_when_done_does_not_hold() -> None:
-    serving = Serving(announce=lambda *_: None, hold=False)
-    await serving.wait()
-    assert not serving.stop.is_set()
 
 
 async def test_concurrent_checks_of_one_token_share_one_lookup(db: AsyncEngine) -> None:

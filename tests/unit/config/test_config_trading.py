@@ -27,8 +27,8 @@ def test_a_bad_watch_symbol_names_the_setting() -> None:
 def test_without_sleeves_every_feed_trades_the_run_strategy() -> None:
     sleeves = load_settings(_env_file=None).trading_sleeves()
     assert [(s.name, s.account, s.interval, s.quantity) for s in sleeves] == [
-        ("sma_cross:GOOG", "sma_cross:GOOG", "1d", Decimal(50)),
-        ("sma_cross:EUR/USD", "sma_cross:EUR/USD", "1h", Decimal(10_000)),
+        ("sma_cross:GOOG", "GOOG", "1d", Decimal(50)),
+        ("sma_cross:EUR/USD", "EUR/USD", "1h", Decimal(10_000)),
     ]
     assert sleeves[0].strategy_params() == {"fast": 10, "slow": 30, "quantity": Decimal(50)}
     data = sleeves[0].data_file()
@@ -45,7 +45,7 @@ def test_sleeves_replace_the_feeds_and_need_no_data_file() -> None:
         ],
     )
     aapl, eur = settings.trading_sleeves()
-    assert (aapl.name, aapl.account, aapl.data_file()) == ("rsi_reversion:AAPL", "rsi_reversion:AAPL", None)
+    assert (aapl.name, aapl.account, aapl.data_file()) == ("rsi_reversion:AAPL", "AAPL", None)
     assert (eur.name, eur.account, eur.strategy_params()["fast"]) == ("sma_cross:EUR/USD", "fx", 5)
 
 
