@@ -16,6 +16,7 @@ from rich.console import Console
 from freeride.app.backtest import DataFile, load_bars
 from freeride.backtest.grid import plain
 from freeride.backtest.spec import BacktestSpec
+from freeride.config.run import resolve_data_file, shipped_files
 from freeride.config.settings import load_settings
 from freeride.core.errors import InvalidInput
 from freeride.core.instruments import parse_instrument
@@ -159,10 +160,12 @@ def data_files(
         raise InvalidInput(
             f"instruments of one portfolio must share a quote currency, got {', '.join(sorted(currencies))}"
         )
-    for path in data:
+    resolved = [resolve_data_file(path) for path in data]
+    for path in resolved:
         if not path.is_file():
-            raise InvalidInput(f"{path}: file not found")
-    files = [DataFile(path, i.symbol, interval) for path, i in zip(data, instruments, strict=True)]
+            shipped = ", ".join(shipped_files())
+            raise InvalidInput(f"{path}: file not found (shipped with freeride, usable by name: {shipped})")
+    files = [DataFile(path, i.symbol, interval) for path, i in zip(resolved, instruments, strict=True)]
     return files, currencies.pop()
 
 

@@ -10,11 +10,13 @@ from freeride.cli.api_tokens import register as register_api_tokens
 from freeride.cli.app import app
 from freeride.cli.backtest import register as register_backtest
 from freeride.cli.broker import register as register_broker
+from freeride.cli.config import register as register_config
 from freeride.cli.doctor import register as register_doctor
 from freeride.cli.live import register as register_live
 from freeride.cli.market import register as register_market
 from freeride.cli.notify import register as register_notify
 from freeride.cli.orders import register as register_orders
+from freeride.cli.service import register as register_service
 
 register_doctor(app, stores=extra_secret_stores, online=online_checks)
 register_market(app)
@@ -25,6 +27,8 @@ register_api_tokens(app)
 register_orders(app)
 register_broker(app)
 register_live(app)
+register_config(app)
+register_service(app)
 
 __all__ = ["_run", "app", "main"]
 

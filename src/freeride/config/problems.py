@@ -10,8 +10,8 @@ does not say which environment variable to change. Operators get this instead:
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -26,15 +26,23 @@ DOCS_HINT = "see docs/configuration.md"
 
 @dataclass(frozen=True, slots=True)
 class SettingProblem:
-    """One wrong setting; ``line`` is how it is shown to the operator."""
+    """One wrong setting; ``line`` is how it is shown to the operator.
+
+    ``file`` names the settings file (``freeride.toml``) the value came from, when it came from one:
+    the person fixes it there, not in the environment.
+    """
 
     setting: str
     env_var: str
     what: str
     fix: str
+    file: str = ""
+    loc: tuple[str | int, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def where(self) -> str:
+        if self.file:
+            return f"{self.file}: {self.setting}" if self.setting else self.file
         if not self.setting:
             return self.env_var
         return f"{self.setting} / {self.env_var}"
@@ -85,9 +93,21 @@ def problem(what: str, fix: str, at: str | None = None) -> PydanticCustomError:
     return PydanticCustomError(PROBLEM_TYPE, "{what} — {fix}", context)
 
 
-def problems_from(exc: ValidationError, root: type[BaseModel]) -> list[SettingProblem]:
-    """One ``SettingProblem`` per pydantic error, in the order pydantic found them."""
-    return [_one(error, root) for error in exc.errors(include_url=False)]
+FileOf = Callable[[tuple[str | int, ...]], str]
+
+
+def problems_from(
+    exc: ValidationError, root: type[BaseModel], file_of: FileOf | None = None
+) -> list[SettingProblem]:
+    """One ``SettingProblem`` per pydantic error, in the order pydantic found them.
+
+    ``file_of`` names the settings file a value at a location came from (``""`` when it came from
+    the environment, ``.env``, code or a default), so the problem points where to fix it.
+    """
+    found = [_one(error, root) for error in exc.errors(include_url=False)]
+    if file_of is None:
+        return found
+    return [replace(p, file=file_of(p.loc)) if p.setting else p for p in found]
 
 
 def _one(error: Any, root: type[BaseModel]) -> SettingProblem:
@@ -97,14 +117,14 @@ def _one(error: Any, root: type[BaseModel]) -> SettingProblem:
     if kind == PROBLEM_TYPE:
         if "at" in ctx:
             loc = loc + tuple(str(ctx["at"]).split("."))
-        return SettingProblem(dotted(loc), env_var_for(loc), str(ctx["what"]), str(ctx["fix"]))
+        return SettingProblem(dotted(loc), env_var_for(loc), str(ctx["what"]), str(ctx["fix"]), loc=loc)
     value = error.get("input")
     if kind == "extra_forbidden" and isinstance(value, UnknownVariable):
         return SettingProblem(
             "", value.name, f"unknown variable (from {value.origin})", _suggest_var(value.name, root)
         )
     what, fix = _describe(kind, str(error["msg"]), ctx, value, loc, root)
-    return SettingProblem(dotted(loc), env_var_for(loc), what, fix)
+    return SettingProblem(dotted(loc), env_var_for(loc), what, fix, loc=loc)
 
 
 def _describe(

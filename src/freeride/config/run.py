@@ -29,6 +29,21 @@ def shipped_files() -> list[str]:
     return sorted(p.name for p in root.iterdir() if p.is_file() and not p.name.startswith(("_", ".")))
 
 
+def shipped_path(name: str) -> Path | None:
+    """The packaged data file called ``name`` (``GOOG_daily.csv``), or ``None`` when there is none."""
+    if name not in shipped_files():
+        return None
+    return Path(str(resources.files(DATA_PACKAGE).joinpath(name)))
+
+
+def resolve_data_file(path: Path) -> Path:
+    """``path`` itself when it exists; a bare name of a shipped file (``--data GOOG_daily.csv``
+    from any folder) is that file; anything else is returned as given, for the caller to report."""
+    if path.exists() or path.parent != Path("."):
+        return path
+    return shipped_path(path.name) or path
+
+
 class FeedSettings(FrozenConfig):
     """One instrument to replay: where its bars come from and how much one trade buys.
 

@@ -19,6 +19,8 @@ ENV_NESTED_DELIMITER = "__"
 # FREERIDE_ variables that belong to something other than the settings tree. The environment
 # secret store reads FREERIDE_SECRET_<NAME>, so those are never "unknown settings".
 ALLOWED_ENV_PREFIXES: tuple[str, ...] = ("FREERIDE_SECRET_",)
+# FREERIDE_CONFIG names the settings file (config.paths): read before the settings, not one of them.
+ALLOWED_ENV_NAMES: frozenset[str] = frozenset({"FREERIDE_CONFIG"})
 
 
 def submodel(annotation: Any) -> type[BaseModel] | None:
@@ -50,7 +52,7 @@ def model_at(root: type[BaseModel], path: tuple[str | int, ...]) -> type[BaseMod
 def is_allowed_extra(env_name: str) -> bool:
     """Whether a ``FREERIDE_`` variable is claimed by something other than the settings tree."""
     upper = env_name.upper()
-    return any(upper.startswith(prefix) for prefix in ALLOWED_ENV_PREFIXES)
+    return upper in ALLOWED_ENV_NAMES or any(upper.startswith(prefix) for prefix in ALLOWED_ENV_PREFIXES)
 
 
 def env_var_names(root: type[BaseModel], prefix: str = ENV_PREFIX) -> Iterator[tuple[str, str]]:

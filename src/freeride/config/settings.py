@@ -26,10 +26,13 @@ from freeride.config.alerts import AlertSettings
 from freeride.config.api import ApiSettings
 from freeride.config.execution import ExecutionSettings
 from freeride.config.notify import NotifySettings
+from freeride.config.paths import config_file, default_database_url
 from freeride.config.problems import InvalidSettings, SettingProblem, problem, problems_from
+from freeride.config.provenance import file_of, layers
 from freeride.config.run import FeedSettings, FrozenConfig, RunSettings, default_feeds, shipped_files
 from freeride.config.schema import ENV_NESTED_DELIMITER, ENV_PREFIX, env_var_for
 from freeride.config.sources import StrictDotEnvSource, StrictEnvSource
+from freeride.config.toml_source import StrictTomlSource
 from freeride.config.trading import SleeveSettings, check_sleeves, check_watchlists, sleeves_from_run
 from freeride.config.urls import DATABASE_URL_FIX, check_redis_url, mask_url, normalise_database_url
 
@@ -289,7 +292,8 @@ class ProviderSettings(FrozenConfig):
 
 
 class Settings(BaseSettings):
-    """Everything freeride can be told; read from ``FREERIDE_*`` variables, ``.env`` and code."""
+    """Everything freeride can be told; read from code, ``FREERIDE_*`` variables, ``.env`` and
+    ``freeride.toml``."""
 
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -301,7 +305,8 @@ class Settings(BaseSettings):
         hide_input_in_errors=True,
     )
 
-    database_url: str = "sqlite+aiosqlite:///./freeride.db"
+    database_url: str = Field(default_factory=default_database_url)
+    """SQLite in the user's data folder unless told otherwise, so every folder sees the same data."""
     redis_url: str | None = None
     bus: BusSettings = Field(default_factory=BusSettings)
     log: LogSettings = Field(default_factory=LogSettings)
@@ -378,12 +383,13 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """The usual order (code, environment, ``.env``), with unknown ``FREERIDE_`` names refused."""
+        """Code, environment, ``.env``, then ``freeride.toml``; unknown names and keys refused."""
         env_file = dotenv_settings.env_file if isinstance(dotenv_settings, DotEnvSettingsSource) else ".env"
         return (
             init_settings,
             StrictEnvSource(settings_cls),
             StrictDotEnvSource(settings_cls, env_file=env_file),
+            StrictTomlSource(settings_cls, config_file()),
         )
 
     def __repr_args__(self) -> Iterable[tuple[str | None, Any]]:
@@ -393,16 +399,21 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Settings from the environment, ``.env`` and ``overrides`` (keyword names as in ``Settings``).
+    """Settings from ``overrides`` (keyword names as in ``Settings``), the environment, ``.env``
+    and ``freeride.toml`` (see ``config.paths.config_file``), in that order of priority.
 
     Raises ``InvalidSettings`` (a ``ConfigError``) listing every problem, one line each:
-    ``<setting> / <FREERIDE_VAR>: <what is wrong> — <how to fix it>``. Pass ``_env_file=None`` to
-    ignore ``.env`` or ``_env_file=path`` to read another file.
+    ``<setting> / <FREERIDE_VAR>: <what is wrong> — <how to fix it>``, or ``<file>: <setting>: …``
+    when the value came from the settings file. Pass ``_env_file=None`` to ignore ``.env`` or
+    ``_env_file=path`` to read another file.
     """
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        raise InvalidSettings(problems_from(exc, Settings)) from None
+        env_file = overrides.get("_env_file", ".env")
+        given = {k: v for k, v in overrides.items() if not k.startswith("_")}
+        resolve = file_of(layers(Settings, given, env_file))
+        raise InvalidSettings(problems_from(exc, Settings, resolve)) from None
     except _SourceError as exc:
         raise InvalidSettings([_source_problem(exc)]) from None
 

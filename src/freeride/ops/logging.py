@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import re
 import sys
 from collections.abc import Mapping
@@ -63,13 +64,52 @@ def _drop_color_message(_logger: WrappedLogger, _method: str, event_dict: EventD
     return event_dict
 
 
-def _use_json(format: LogFormat, stream: TextIO) -> bool:
+def _use_json(format: LogFormat, stream: TextIO, journald: bool = False) -> bool:
     if format == "json":
         return True
-    if format == "console":
+    if format == "console" or journald:  # the journal is read by people, through journalctl
         return False
     isatty = getattr(stream, "isatty", None)
     return not (callable(isatty) and isatty())
+
+
+def journal_stream(stream: TextIO, environ: Mapping[str, str] | None = None) -> bool:
+    """Whether ``stream`` is connected to the systemd journal.
+
+    systemd sets ``JOURNAL_STREAM=<device>:<inode>`` for a service whose output goes to the
+    journal; the stream is the journal's when its file has that device and inode (a service that
+    redirects its own stderr keeps the variable but not the file).
+    """
+    value = (os.environ if environ is None else environ).get("JOURNAL_STREAM", "")
+    device, sep, inode = value.partition(":")
+    if not sep:
+        return False
+    try:
+        stat = os.fstat(stream.fileno())
+        return (stat.st_dev, stat.st_ino) == (int(device), int(inode))
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return False
+
+
+# syslog priorities journald reads from a "<N>" line prefix (sd-daemon.h): journalctl -p filters on them.
+_PRIORITY = {"DEBUG": 7, "INFO": 6, "WARNING": 4, "ERROR": 3, "CRITICAL": 2}
+
+
+class SyslogPrefix(logging.Formatter):
+    """Puts the record's syslog priority before each line: ``<4>…`` for a warning.
+
+    journald strips the prefix and stores the priority, so a service's warnings and errors stand
+    out in ``journalctl`` and ``journalctl -p warning`` shows only them. Every line of a traceback
+    gets it, since the journal stores each line as its own entry.
+    """
+
+    def __init__(self, inner: logging.Formatter) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def format(self, record: logging.LogRecord) -> str:
+        prefix = f"<{_PRIORITY.get(record.levelname, 6)}>"
+        return "\n".join(prefix + line for line in self.inner.format(record).split("\n"))
 
 
 # Libraries that narrate routine work (each migration step, each request) at INFO: their lines come
@@ -90,7 +130,8 @@ def configure_logging(
     the previous set-up (tests and the CLI both rely on that).
     """
     out = stream if stream is not None else sys.stderr
-    as_json = _use_json(format, out)
+    journald = journal_stream(out)
+    as_json = _use_json(format, out, journald)
     shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
@@ -108,7 +149,8 @@ def configure_logging(
         # Exceptions become text here; redact again so URLs in their messages are masked too.
         final = [structlog.processors.format_exc_info, redact_secrets, structlog.processors.JSONRenderer()]
     else:
-        renderer = structlog.dev.ConsoleRenderer(colors=_colors(out), exception_formatter=_masked_traceback)
+        colors = _colors(out) and not journald and not os.environ.get("NO_COLOR")
+        renderer = structlog.dev.ConsoleRenderer(colors=colors, exception_formatter=_masked_traceback)
         final = [redact_secrets, renderer]
 
     structlog.configure(
@@ -128,7 +170,7 @@ def configure_logging(
     )
     handler = logging.StreamHandler(out)
     handler.set_name(HANDLER_NAME)
-    handler.setFormatter(formatter)
+    handler.setFormatter(SyslogPrefix(formatter) if journald else formatter)
     root = logging.getLogger()
     for old in [h for h in root.handlers if h.get_name() == HANDLER_NAME]:
         root.removeHandler(old)

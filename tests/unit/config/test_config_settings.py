@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr, ValidationError
 
+from freeride.config.paths import data_dir
 from freeride.config.schema import env_var_names
 from freeride.config.settings import FeedSettings, InvalidSettings, Settings, load_settings
 from freeride.core.errors import ConfigError
@@ -33,7 +34,7 @@ def only_problem(**overrides: object) -> str:
 
 def test_defaults() -> None:
     settings = load_settings()
-    assert settings.database_url == "sqlite+aiosqlite:///./freeride.db"
+    assert settings.database_url == f"sqlite+aiosqlite:///{data_dir() / 'freeride.db'}"
     assert settings.redis_url is None
     assert settings.bus.backend == "memory"
     assert settings.bus.queue_size == 50_000

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -196,3 +197,78 @@ def test_redaction_keeps_what_is_not_secret() -> None:
     assert record["api_key"] is None
     assert record["url"] == "https://example.com/x"
     assert record["count"] == 3
+
+
+def _journal(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> io.TextIOWrapper:
+    """A file standing in for the journal's stream, with ``JOURNAL_STREAM`` naming it as systemd does."""
+    stream = open(tmp_path / "journal", "w+", encoding="utf-8")  # noqa: SIM115 - closed by the test
+    stat = os.fstat(stream.fileno())
+    monkeypatch.setenv("JOURNAL_STREAM", f"{stat.st_dev}:{stat.st_ino}")
+    return stream
+
+
+def test_under_journald_plain_lines_with_syslog_priorities(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    stream = _journal(monkeypatch, tmp_path)
+    with stream:
+        configure_logging("debug", "auto", stream=stream)
+        log = get_logger("freeride.svc")
+        log.debug("detail")
+        log.info("started", n=1)
+        log.warning("slow", provider="yahoo")
+        try:
+            raise ValueError("boom")
+        except ValueError:
+            log.exception("failed")
+        stream.flush()
+        text = (tmp_path / "journal").read_text(encoding="utf-8")
+    assert "\x1b[" not in text  # no colour codes in the journal
+    lines_ = text.splitlines()
+    assert lines_[0].startswith("<7>")
+    assert "detail" in lines_[0]
+    assert lines_[1].startswith("<6>")
+    assert "started" in lines_[1]
+    assert "n=1" in lines_[1]
+    assert lines_[2].startswith("<4>")
+    assert "slow" in lines_[2]
+    failed = lines_[3:]
+    assert failed[0].startswith("<3>")
+    assert "failed" in failed[0]
+    assert len(failed) > 2
+    assert all(line.startswith("<3>") for line in failed)
+    assert any("ValueError: boom" in line for line in failed)
+
+
+def test_json_under_journald_keeps_the_prefix_outside_the_object(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    stream = _journal(monkeypatch, tmp_path)
+    with stream:
+        configure_logging("info", "json", stream=stream)
+        get_logger("t").error("broken", what="x")
+        stream.flush()
+        line = (tmp_path / "journal").read_text(encoding="utf-8").strip()
+    assert line.startswith("<3>{")
+    assert json.loads(line.removeprefix("<3>"))["event"] == "broken"
+
+
+def test_another_stream_with_journal_stream_set_is_not_the_journal(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    journal = _journal(monkeypatch, tmp_path)
+    with journal, open(tmp_path / "elsewhere", "w+", encoding="utf-8") as other:
+        configure_logging("info", "auto", stream=other)
+        get_logger("t").info("started")
+        other.flush()
+        text = (tmp_path / "elsewhere").read_text(encoding="utf-8")
+    assert json.loads(text)["event"] == "started"  # a redirected stderr is a file: JSON, no prefix
+
+
+def test_no_color_is_honoured_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    out = Terminal()
+    configure_logging("info", "auto", stream=out)
+    get_logger("t").info("started")
+    assert "started" in out.getvalue()
+    assert "\x1b[" not in out.getvalue()
