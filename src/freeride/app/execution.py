@@ -109,7 +109,10 @@ def build_execution(
         config=manager_config(settings, ex.run_id()),
     )
     health = BrokerHealth(
-        manager, clock, interval_s=ex.health_interval_s, kill_on_dead_session=ex.kill_switch.on_dead_session
+        manager.desk,
+        clock,
+        interval_s=ex.health_interval_s,
+        kill_on_dead_session=ex.kill_switch.on_dead_session,
     )
     feed_paper_broker(bus, broker)
     report_session_loss(broker, health)

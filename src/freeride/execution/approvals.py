@@ -9,16 +9,10 @@ read back on start, so reconciliation leaves them alone instead of taking them f
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from freeride.core.clock import Clock
 from freeride.core.orders import Order, OrderStatus
 from freeride.core.system import Level
-from freeride.execution.events import SystemEvents
+from freeride.execution.desk import OrderDesk
 from freeride.ports.execution import Approval, ApprovalState, ControlStore
-
-if TYPE_CHECKING:
-    from freeride.execution.manager import OrderManager
 
 
 def describe(order: Order) -> str:
@@ -28,11 +22,10 @@ def describe(order: Order) -> str:
 
 
 class Approvals:
-    def __init__(self, controls: ControlStore, run_id: str, clock: Clock, events: SystemEvents) -> None:
+    def __init__(self, controls: ControlStore, run_id: str, desk: OrderDesk) -> None:
         self._controls = controls
         self._run_id = run_id
-        self._clock = clock
-        self._events = events
+        self._desk = desk
         self.held: set[str] = set()
 
     async def load(self) -> set[str]:
@@ -42,7 +35,7 @@ class Approvals:
         return set(self.held)
 
     async def hold(self, order: Order) -> None:
-        now = self._clock.now_ns()
+        now = self._desk.clock.now_ns()
         summary = describe(order)
         await self._controls.request_approval(
             Approval(
@@ -54,17 +47,16 @@ class Approvals:
             )
         )
         self.held.add(order.client_order_id)
-        self._events.emit(
+        self._desk.events.emit(
             Level.WARNING,
             "approval_needed",
             f"order {order.client_order_id} waits for approval: {summary}",
             client_order_id=order.client_order_id,
         )
 
-    async def drop(self, client_order_id: str) -> None:
-        self.held.discard(client_order_id)
-
-    async def poll(self, manager: OrderManager) -> None:
+    async def poll(self) -> None:
+        desk = self._desk
+        self.held = {cid for cid in self.held if _waiting(desk.book.orders.get(cid))}  # closed meanwhile
         if not self.held:
             return
         decided = [
@@ -74,18 +66,23 @@ class Approvals:
         ]
         for approval in decided:
             self.held.discard(approval.client_order_id)
-            order = manager.book.orders.get(approval.client_order_id)
-            if order is None or order.status is not OrderStatus.PENDING_NEW:
+            order = desk.book.orders.get(approval.client_order_id)
+            if order is None or not _waiting(order):
                 continue
             who = approval.decided_by or "operator"
             if approval.state is ApprovalState.REJECTED:
-                manager.close_locally(order, OrderStatus.REJECTED, f"rejected by {who}")
+                desk.close_locally(order, OrderStatus.REJECTED, f"rejected by {who}")
                 continue
-            halt = manager.halts.blocking(self._clock.now_ns())
+            halt = desk.halts.blocking(desk.clock.now_ns())
             if halt is not None:
-                manager.close_locally(
+                desk.close_locally(
                     order, OrderStatus.REJECTED, f"approved by {who}, but halted: {halt.reason}"
                 )
                 continue
-            self._events.emit(Level.INFO, "approved", f"order {order.client_order_id} approved by {who}")
-            await manager.send(order)
+            desk.events.emit(Level.INFO, "approved", f"order {order.client_order_id} approved by {who}")
+            await desk.send(order)
+
+
+def _waiting(order: Order | None) -> bool:
+    """Still held: persisted, never sent, not closed (a kill closes held orders)."""
+    return order is not None and order.status is OrderStatus.PENDING_NEW and not order.broker_order_id

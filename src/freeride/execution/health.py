@@ -11,16 +11,13 @@ error streak that trips the kill switch on its own.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
 
 from freeride.core.clock import Clock
 from freeride.core.component import Component
 from freeride.core.errors import AuthError, FreerideError, TemporaryError
 from freeride.core.system import Level
+from freeride.execution.desk import OrderDesk
 from freeride.ports.execution import HaltKind
-
-if TYPE_CHECKING:
-    from freeride.execution.manager import OrderManager
 
 
 class BrokerHealth(Component):
@@ -28,14 +25,14 @@ class BrokerHealth(Component):
 
     def __init__(
         self,
-        manager: OrderManager,
+        desk: OrderDesk,
         clock: Clock,
         *,
         interval_s: float = 30.0,
         kill_on_dead_session: bool = True,
     ) -> None:
         super().__init__()
-        self._manager = manager
+        self._desk = desk
         self._clock = clock
         self.interval_s = interval_s
         self.kill_on_dead_session = kill_on_dead_session
@@ -59,7 +56,7 @@ class BrokerHealth(Component):
             await self.check_all()
 
     async def check_all(self) -> None:
-        for broker in self._manager.brokers:
+        for broker in self._desk.brokers.all():
             self.checks += 1
             try:
                 state = await broker.session()
@@ -67,10 +64,10 @@ class BrokerHealth(Component):
                 await self.session_lost(broker.name, str(exc))
                 continue
             except TemporaryError as exc:
-                self._manager.events.emit(
+                self._desk.events.emit(
                     Level.WARNING, "session_check_failed", f"{broker.name}: session check failed: {exc}"
                 )
-                self._manager.broker_error(exc)
+                self._desk.broker_error(exc)
                 continue
             except FreerideError as exc:
                 await self.session_lost(broker.name, f"{type(exc).__name__}: {exc}")
@@ -79,7 +76,7 @@ class BrokerHealth(Component):
                 await self.session_lost(broker.name, state.detail or "the session is not alive")
             elif broker.name in self.dead:
                 del self.dead[broker.name]
-                self._manager.events.emit(
+                self._desk.events.emit(
                     Level.INFO, "session_restored", f"{broker.name}: the session works again"
                 )
 
@@ -88,8 +85,8 @@ class BrokerHealth(Component):
         if broker in self.dead:
             return
         self.dead[broker] = why
-        self._manager.events.emit(
+        self._desk.events.emit(
             Level.CRITICAL, "session_dead", f"{broker}: the session is dead: {why}", broker=broker
         )
-        if self.kill_on_dead_session and self._manager.halts.current.get(HaltKind.KILL) is None:
-            await self._manager.kill(f"{broker} session dead: {why}", f"auto:session:{broker}")
+        if self.kill_on_dead_session and self._desk.halts.current.get(HaltKind.KILL) is None:
+            await self._desk.kill(f"{broker} session dead: {why}", f"auto:session:{broker}")

@@ -13,23 +13,23 @@ own task, a batch at a time. For each batch:
 Broker updates come back through the brokers' listeners, are merged into the book (fills counted
 once by their broker id), published on the bus in the order they happened and written behind.
 On start it reconciles with each broker (``execution.reconcile``); while running it watches the
-control store for halts and approvals set by other processes.
+control store for halts and approvals set by other processes (``execution.watch``). Those helpers
+receive the manager's ``OrderDesk`` (book, brokers, events, halts, sending, clock), never the
+manager itself.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
 
 import msgspec
 
 from freeride.bus import topics
 from freeride.core.clock import Clock
 from freeride.core.component import Component, ComponentState
-from freeride.core.errors import FreerideError
 from freeride.core.orders import (
     AccountState,
     Fill,
@@ -40,14 +40,15 @@ from freeride.core.orders import (
     order_from_intent,
 )
 from freeride.core.system import Level
-from freeride.execution import stopping
+from freeride.execution import watch
 from freeride.execution.approvals import Approvals
 from freeride.execution.book import OrderBook
+from freeride.execution.desk import Brokers, OrderDesk
 from freeride.execution.events import SystemEvents
 from freeride.execution.halts import Halts
 from freeride.execution.reconcile import Reconciler
 from freeride.execution.risk import RiskManager
-from freeride.execution.sender import Sender, Sent
+from freeride.execution.sender import Sender
 from freeride.execution.writer import UpdateWriter
 from freeride.ports.broker import Broker, BrokerUpdate
 from freeride.ports.bus import Bus, Inbox, Overflow, Subscription
@@ -88,30 +89,60 @@ class OrderManager(Component):
         super().__init__()
         self._bus = bus
         self._clock = clock
-        self._brokers = dict(brokers)
-        self._default = default_broker
         self.store = store
         self.risk = risk
         self.config = config
         self.run_id = config.run_id
-        self.book = OrderBook()
-        self.events = SystemEvents(bus, clock, "execution")
-        self.halts = Halts(controls, clock, self.events)
-        self.approvals = Approvals(controls, config.run_id, clock, self.events)
-        self.sender = Sender(
-            clock, lookup_attempts=config.lookup_attempts, lookup_wait_s=config.lookup_wait_s
-        )
+        events = SystemEvents(bus, clock, "execution")
         self.writer = UpdateWriter(store, config.run_id, clock, config.write_linger_s)
+        self.desk = OrderDesk(
+            bus,
+            clock,
+            Brokers(brokers, default_broker),
+            Halts(controls, clock, events),
+            events,
+            Sender(clock, lookup_attempts=config.lookup_attempts, lookup_wait_s=config.lookup_wait_s),
+            self.writer,
+            max_consecutive_errors=config.max_consecutive_errors,
+        )
+        self.approvals = Approvals(controls, config.run_id, self.desk)
         self._queue: Inbox | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._subs: list[Subscription] = []
-        self._pending_io: set[asyncio.Task[Any]] = set()
-        self.unresolved: set[str] = set()
-        self.consecutive_errors = 0
-        self.submitted = 0
-        self.rejected = 0
         self.duplicate_intents = 0
-        self.duplicate_fills = 0
+
+    # -- what the desk holds, for status views and tests ------------------------------------------
+    @property
+    def book(self) -> OrderBook:
+        return self.desk.book
+
+    @property
+    def halts(self) -> Halts:
+        return self.desk.halts
+
+    @property
+    def events(self) -> SystemEvents:
+        return self.desk.events
+
+    @property
+    def unresolved(self) -> set[str]:
+        return self.desk.unresolved
+
+    @property
+    def submitted(self) -> int:
+        return self.desk.submitted
+
+    @property
+    def rejected(self) -> int:
+        return self.desk.rejected
+
+    @property
+    def duplicate_fills(self) -> int:
+        return self.desk.duplicate_fills
+
+    @property
+    def brokers(self) -> list[Broker]:
+        return self.desk.brokers.all()
 
     # -- lifecycle -----------------------------------------------------------------------------
     @property
@@ -120,35 +151,39 @@ class OrderManager(Component):
             raise RuntimeError("order manager is not started")
         return self._queue
 
-    @property
-    def brokers(self) -> list[Broker]:
-        return list({id(b): b for b in [*self._brokers.values(), self._default] if b}.values())
-
-    def broker_for(self, strategy: str) -> Broker | None:
-        return self._brokers.get(strategy, self._default)
-
     async def _on_start(self) -> None:
+        desk = self.desk
         self.writer.start()
-        await self.halts.refresh()
-        for broker in self.brokers:
+        await desk.halts.refresh()
+        for broker in desk.brokers.all():
             broker.on_update(self._on_broker_update)
             await broker.connect()
         if self.risk.settings.max_order_notional is not None or self.risk.settings.max_gross_exposure:
             sub = self._bus.subscribe
             self._subs += [
-                sub(topics.ALL_QUOTES, self.book.on_quote),
-                sub(topics.ALL_TRADES, self.book.on_trade),
-                sub(topics.ALL_BARS, self.book.on_bar),
+                sub(topics.ALL_QUOTES, desk.book.on_quote),
+                sub(topics.ALL_TRADES, desk.book.on_trade),
+                sub(topics.ALL_BARS, desk.book.on_bar),
             ]
-        await Reconciler(self).run()
-        if self.halts.current.get(HaltKind.KILL) is not None:
-            await self.cancel_all("the kill switch is engaged")
+        await Reconciler(
+            desk,
+            self.store,
+            self.run_id,
+            self.approvals,
+            resend_unsent_within_s=self.config.resend_unsent_within_s,
+        ).run()
+        if desk.halts.current.get(HaltKind.KILL) is not None:
+            await desk.cancel_all("the kill switch is engaged")
         self._queue = self._bus.subscribe_queue(
             topics.ALL_INTENTS, name=self.name, maxsize=self.config.queue_size, overflow=Overflow.PAUSE_SOURCE
         )
         self._tasks.append(self.spawn(self._drain))
         if self.config.watch_controls:
-            self._tasks.append(self.spawn(partial(stopping.watch, self), f"{self.name}:watch"))
+            self._tasks.append(
+                self.spawn(
+                    partial(watch.watch, desk, self.approvals, self.config.poll_s), f"{self.name}:watch"
+                )
+            )
 
     async def _on_stop(self) -> None:
         queue = self.queue
@@ -158,20 +193,20 @@ class OrderManager(Component):
         await drain
         for task in others:
             task.cancel()
-        await asyncio.gather(*others, *self._pending_io, return_exceptions=True)
+        await asyncio.gather(*others, return_exceptions=True)
+        await self.desk.settle()
         self._tasks.clear()
         for sub in self._subs:
             sub.cancel()
         self._subs.clear()
         await self.writer.close()
-        for broker in self.brokers:
+        for broker in self.desk.brokers.all():
             await broker.close()
 
     async def idle(self) -> None:
         """Until queued intents are handled and what they caused is stored."""
         await self.queue.wait_idle()
-        if self._pending_io:
-            await asyncio.gather(*list(self._pending_io), return_exceptions=True)
+        await self.desk.settle()
         await self.writer.flush()
 
     # -- intake ----------------------------------------------------------------------------------
@@ -191,6 +226,7 @@ class OrderManager(Component):
                 queue.done(len(batch))
 
     async def _handle(self, intents: list[OrderIntent]) -> None:
+        desk = self.desk
         fresh = self._dedupe(intents)
         if not fresh:
             return
@@ -211,16 +247,16 @@ class OrderManager(Component):
             self._forget_known(batch, new)
         for order in closed:
             if order.client_order_id in new:
-                self.rejected += 1
-                self._publish_order(order)
+                desk.rejected += 1
+                desk.publish_order(order)
         for order in held:
             if order.client_order_id in new:
-                self._publish_order(order)
+                desk.publish_order(order)
                 await self.approvals.hold(order)
         for order in admitted:
             if order.client_order_id in new:
-                self._publish_order(order)
-                await self.send(order)
+                desk.publish_order(order)
+                await desk.send(order)
 
     def _forget_known(self, batch: list[Order], new: set[str]) -> None:
         """Intents whose orders the store already had (delivered again after a restart)."""
@@ -254,89 +290,31 @@ class OrderManager(Component):
         halt = self.halts.blocking(now_ns)
         if halt is not None:
             return f"trading is halted ({halt.kind.value}): {halt.reason}"
-        if self.broker_for(order.strategy) is None:
+        if self.desk.brokers.for_strategy(order.strategy) is None:
             return f"no broker is configured for strategy {order.strategy!r}"
         why = self.risk.check(order, self.book)
         return None if why is None else f"risk: {why}"
 
-    # -- sending ---------------------------------------------------------------------------------
-    async def send(self, order: Order) -> None:
-        """Send a persisted order and record what became of it."""
-        broker = self.broker_for(order.strategy)
-        if broker is None:
-            self.close_locally(order, OrderStatus.REJECTED, f"no broker for strategy {order.strategy!r}")
-            return
-        result = await self.sender.send(broker, order)
-        self._count(result)
-        if result.order is not None:
-            self.submitted += 1
-            self.unresolved.discard(order.client_order_id)
-            self.on_order(result.order)
-        elif result.rejected is not None:
-            self.close_locally(order, OrderStatus.REJECTED, result.rejected)
-        elif result.failed is not None:
-            self.close_locally(order, OrderStatus.REJECTED, result.failed)
-        else:
-            self.unresolved.add(order.client_order_id)
-            pending = msgspec.structs.replace(
-                self.book.orders[order.client_order_id],
-                status=OrderStatus.SUBMITTED,
-                reason=f"outcome unknown, being reconciled: {result.unknown}",
-                ts_init=self._clock.now_ns(),
-            )
-            self.on_order(pending)
-            self.events.emit(
-                Level.ERROR,
-                "unknown_outcome",
-                f"{broker.name}: order {order.client_order_id} may or may not exist: {result.unknown}",
-                client_order_id=order.client_order_id,
-            )
-
-    def _count(self, result: Sent) -> None:
-        if result.error is None:
-            self.consecutive_errors = 0
-            return
-        self.broker_error(result.error)
-
-    def broker_error(self, error: FreerideError) -> None:
-        """Count a broker fault; enough in a row engage the kill switch."""
-        self.consecutive_errors += 1
-        limit = self.config.max_consecutive_errors
-        if self.consecutive_errors == limit and self.halts.current.get(HaltKind.KILL) is None:
-            self.run_io(self.kill(f"{limit} broker errors in a row, the last: {error}", "auto:broker-errors"))
-
-    def close_locally(self, order: Order, status: OrderStatus, reason: str) -> None:
-        if status is OrderStatus.REJECTED:
-            self.rejected += 1
-        self.on_order(
-            msgspec.structs.replace(
-                self.book.orders.get(order.client_order_id, order),
-                status=status,
-                reason=reason,
-                ts_init=self._clock.now_ns(),
-            )
-        )
-
-    # -- kill switch and controls (execution.stopping) -------------------------------------------
+    # -- operator acts -----------------------------------------------------------------------------
     async def kill(self, reason: str, source: str) -> None:
         """Engage the kill switch here and in the store, then cancel every open order."""
-        await stopping.kill(self, reason, source)
+        await self.desk.kill(reason, source)
 
     async def cancel_all(self, reason: str) -> int:
-        return await stopping.cancel_all(self, reason)
+        return await self.desk.cancel_all(reason)
 
     async def poll_controls(self) -> None:
         """One look at the control store (what the watch task does every ``poll_s``)."""
-        await stopping.poll_controls(self)
+        await watch.poll_controls(self.desk, self.approvals)
 
     # -- broker updates ----------------------------------------------------------------------------
     def _on_broker_update(self, update: BrokerUpdate) -> None:
         if self.state in _DEAF:  # a stopped manager's listener stays registered at the broker
             return
         if isinstance(update, Order):
-            self.on_order(update)
+            self.desk.on_order(update)
         elif isinstance(update, Fill):
-            self.on_fill(update)
+            self.desk.on_fill(update)
         elif isinstance(update, Position):  # the broker's view; ours is stored from the fills
             self._bus.publish(topics.position(update.symbol), update)
         elif isinstance(update, AccountState):
@@ -344,34 +322,10 @@ class OrderManager(Component):
             self._check_daily_loss(update)
 
     def on_order(self, update: Order) -> None:
-        known = self.book.orders.get(update.client_order_id)
-        if known is None and update.broker_order_id:
-            cid = self.book.by_broker_id.get(update.broker_order_id)
-            known = None if cid is None else self.book.orders.get(cid)
-            if known is not None:
-                update = msgspec.structs.replace(update, client_order_id=known.client_order_id)
-        if known is None:
-            return  # not ours (an order placed by hand in the broker's app)
-        merged = self.book.track(update)
-        if merged == known:
-            return
-        if not merged.status.is_open:
-            self.unresolved.discard(merged.client_order_id)
-        self._publish_order(merged)
-        self.writer.order(merged)
+        self.desk.on_order(update)
 
     def on_fill(self, fill: Fill) -> None:
-        booked = self.book.apply_fill(fill)
-        if booked is None:
-            self.duplicate_fills += 1
-            return
-        booked_fill, position = booked
-        self._bus.publish(topics.fill(booked_fill.symbol), booked_fill)
-        self.writer.fill(booked_fill)
-        self.writer.position(position)
-
-    def _publish_order(self, order: Order) -> None:
-        self._bus.publish(topics.order_update(order.symbol), order)
+        self.desk.on_fill(fill)
 
     def _check_daily_loss(self, state: AccountState) -> None:
         loss = self.risk.daily_loss_breached(state)
@@ -381,10 +335,4 @@ class OrderManager(Component):
         limit = self.risk.settings.max_daily_loss
         reason = f"{state.account} lost {loss} {state.currency} today (max_daily_loss {limit})"
         self.halts.hold_locally(HaltKind.DAILY_LOSS, reason, "risk", until)  # the next order is refused
-        self.run_io(self.halts.engage(HaltKind.DAILY_LOSS, reason, "risk", until))
-
-    def run_io(self, work: Coroutine[Any, Any, Any]) -> None:
-        """Run store work started from a synchronous callback; ``idle`` and ``stop`` wait for it."""
-        task: asyncio.Task[Any] = asyncio.get_running_loop().create_task(work)
-        self._pending_io.add(task)
-        task.add_done_callback(self._pending_io.discard)
+        self.desk.run_io(self.halts.engage(HaltKind.DAILY_LOSS, reason, "risk", until))

@@ -19,61 +19,71 @@ what the store and the fills say. A missing position report is not taken as evid
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 import msgspec
 
 from freeride.core.errors import FreerideError
 from freeride.core.orders import Fill, Order, OrderStatus, Position
 from freeride.core.system import Level
-from freeride.ports.execution import HaltKind
-
-if TYPE_CHECKING:
-    from freeride.execution.manager import OrderManager
+from freeride.execution.approvals import Approvals
+from freeride.execution.desk import OrderDesk
+from freeride.ports.execution import ExecutionStore, HaltKind
 
 OUR_PREFIX = "fr-"
 ZERO = Decimal(0)
 
 
 class Reconciler:
-    def __init__(self, manager: OrderManager) -> None:
-        self.m = manager
+    def __init__(
+        self,
+        desk: OrderDesk,
+        store: ExecutionStore,
+        run_id: str,
+        approvals: Approvals,
+        *,
+        resend_unsent_within_s: float,
+    ) -> None:
+        self.desk = desk
+        self.store = store
+        self.run_id = run_id
+        self.approvals = approvals
+        self.resend_unsent_within_s = resend_unsent_within_s
         self.corrections: list[str] = []
         self.problems: list[str] = []
         self._resend: list[Order] = []
 
     async def run(self) -> None:
-        m = self.m
-        held = await m.approvals.load()
-        stored_open = await m.store.open_orders(m.run_id)
-        stored_positions = await m.store.positions(m.run_id)
+        desk = self.desk
+        held = await self.approvals.load()
+        stored_open = await self.store.open_orders(self.run_id)
+        stored_positions = await self.store.positions(self.run_id)
         for position in stored_positions:
-            m.book.set_position(position)
+            desk.book.set_position(position)
         for order in stored_open:
-            m.book.track(order)
-            for fill in await m.store.fills_of(m.run_id, order.client_order_id):
-                m.book.fill_ids.add(fill.fill_id)
+            desk.book.track(order)
+            for fill in await self.store.fills_of(self.run_id, order.client_order_id):
+                desk.book.fill_ids.add(fill.fill_id)
         for order in stored_open:
             if order.client_order_id not in held:
                 await self._order(order)
         await self._broker_orders()
-        first_start = not stored_positions and not await m.store.has_orders(m.run_id)
+        first_start = not stored_positions and not await self.store.has_orders(self.run_id)
         await self._positions(first_start=first_start)
         self._report()
         if self.problems:
-            await m.halts.engage(HaltKind.RECONCILE, "; ".join(self.problems[:5]), "reconcile")
+            await desk.halts.engage(HaltKind.RECONCILE, "; ".join(self.problems[:5]), "reconcile")
             return
         for order in self._resend:
-            await m.send(order)
+            await desk.send(order)
 
     async def _order(self, order: Order) -> None:
-        m = self.m
+        desk = self.desk
         cid = order.client_order_id
-        broker = m.broker_for(order.strategy)
+        broker = desk.brokers.for_strategy(order.strategy)
         if broker is None:
             self.problems.append(f"{cid}: no broker is configured for strategy {order.strategy!r}")
             return
-        found, absent = await m.sender.lookup(broker, cid, confirmations=1)
+        found, absent = await desk.sender.lookup(broker, cid, confirmations=1)
         if found is not None:
             await self._adopt(order, found)
             return
@@ -81,12 +91,12 @@ class Reconciler:
             self.problems.append(f"{cid}: {broker.name} could not be asked about it")
             return
         if order.status is OrderStatus.PENDING_NEW and not order.broker_order_id:
-            age_s = (m._clock.now_ns() - order.ts_init) / 1e9
-            if age_s <= m.config.resend_unsent_within_s:
+            age_s = (desk.clock.now_ns() - order.ts_init) / 1e9
+            if age_s <= self.resend_unsent_within_s:
                 self.corrections.append(f"{cid}: persisted but never sent; sent now")
                 self._resend.append(order)
             else:
-                m.close_locally(
+                desk.close_locally(
                     order, OrderStatus.CANCELED, f"never reached the broker; {age_s:.0f} s old at restart"
                 )
                 self.corrections.append(f"{cid}: persisted but never sent, {age_s:.0f} s old; cancelled")
@@ -94,9 +104,9 @@ class Reconciler:
         self.problems.append(f"{cid} was {order.status.value} at {broker.name}, which no longer knows it")
 
     async def _adopt(self, stored: Order, found: Order) -> None:
-        m = self.m
+        desk = self.desk
         cid = stored.client_order_id
-        fills = await m.store.fills_of(m.run_id, cid)
+        fills = await self.store.fills_of(self.run_id, cid)
         have = sum((f.quantity for f in fills), ZERO)
         gap = found.filled_quantity - have
         if gap < 0:
@@ -105,17 +115,17 @@ class Reconciler:
             )
             return
         if gap > 0:
-            m.on_fill(self._gap_fill(stored, found, fills, gap))
+            desk.on_fill(self._gap_fill(stored, found, fills, gap))
             self.corrections.append(f"{cid}: booked {gap} filled while away")
         if found.status is not stored.status:
             self.corrections.append(f"{cid}: {stored.status.value} → {found.status.value}")
-        m.on_order(found)
+        desk.on_order(found)
 
     def _gap_fill(self, stored: Order, found: Order, fills: list[Fill], gap: Decimal) -> Fill:
         booked = sum((f.quantity * f.price for f in fills), ZERO)
         avg = found.avg_fill_price or stored.limit_price or ZERO
         price = (avg * found.filled_quantity - booked) / gap if avg else ZERO
-        now = self.m._clock.now_ns()
+        now = self.desk.clock.now_ns()
         return Fill(
             fill_id=f"reconcile:{found.broker_order_id or stored.client_order_id}:{found.filled_quantity}",
             client_order_id=stored.client_order_id,
@@ -131,8 +141,8 @@ class Reconciler:
         )
 
     async def _broker_orders(self) -> None:
-        m = self.m
-        for broker in m.brokers:
+        desk = self.desk
+        for broker in desk.brokers.all():
             try:
                 open_at_broker = await broker.open_orders()
             except FreerideError as exc:
@@ -140,27 +150,27 @@ class Reconciler:
                 continue
             for order in open_at_broker:
                 cid = order.client_order_id
-                if cid in m.book.orders:
+                if cid in desk.book.orders:
                     continue
                 if not cid.startswith(OUR_PREFIX):
-                    m.events.emit(
+                    desk.events.emit(
                         Level.WARNING,
                         "foreign_order",
                         f"{broker.name}: open order {cid} was not placed by freeride",
                     )
                     continue
-                stored = await m.store.get_order(m.run_id, cid)
+                stored = await self.store.get_order(self.run_id, cid)
                 if stored is None:
                     self.problems.append(f"{broker.name} has our order {cid}, which the store never saw")
                     continue
-                m.book.track(msgspec.structs.replace(stored, status=OrderStatus.SUBMITTED))
+                desk.book.track(msgspec.structs.replace(stored, status=OrderStatus.SUBMITTED))
                 await self._adopt(stored, order)
 
     async def _positions(self, *, first_start: bool) -> None:
-        m = self.m
+        desk = self.desk
         at_broker: dict[str, Decimal] = {}
         held: list[list[Position]] = []
-        for broker in m.brokers:
+        for broker in desk.brokers.all():
             try:
                 held.append(await broker.positions())
                 for position in held[-1]:
@@ -168,12 +178,12 @@ class Reconciler:
             except FreerideError as exc:
                 self.problems.append(f"{broker.name}: positions could not be read: {exc}")
                 return
-        expected = m.book.positions
+        expected = desk.book.positions
         if first_start and any(at_broker.values()):
             adopted = [p for b in held for p in b if p.quantity]
             for position in adopted:
-                m.book.set_position(position)
-            await m.store.save_positions(m.run_id, adopted)
+                desk.book.set_position(position)
+            await self.store.save_positions(self.run_id, adopted)
             self.corrections.append(f"first start: adopted {len(adopted)} positions held at the broker")
             return
         for symbol in sorted(set(at_broker) | set(expected)):
@@ -182,10 +192,10 @@ class Reconciler:
                 self.problems.append(f"{symbol}: the store says {want}, the broker holds {have}")
 
     def _report(self) -> None:
-        m = self.m
+        desk = self.desk
         for text in self.corrections:
-            m.events.emit(Level.WARNING, "reconciled", text)
-        m.events.emit(
+            desk.events.emit(Level.WARNING, "reconciled", text)
+        desk.events.emit(
             Level.INFO if not self.problems else Level.CRITICAL,
             "reconcile_done",
             f"reconciliation: {len(self.corrections)} corrections, {len(self.problems)} unexplained",

@@ -35,7 +35,7 @@ async def test_refresh_token_rejected_kills_trading_and_alerts(tmp_path: Path) -
     rh = RobinhoodBroker(CONFIG, clock, vault, transport=LostReplyTransport(fake.app), poll=False)
     desk = make_desk(rh, clock)
     manager = await desk.start()
-    health = BrokerHealth(manager, clock, interval_s=30)
+    health = BrokerHealth(manager.desk, clock, interval_s=30)
     report_session_loss(rh, health)
     await health.start()
     await desk.send(intent(1, limit="100"))
@@ -66,7 +66,7 @@ async def test_a_dead_session_found_by_the_health_check_kills_once() -> None:
     )
     desk = make_desk(AlpacaBroker(config, clock, LostReplyTransport(fake.app), stream=False), clock)
     manager = await desk.start()
-    health = BrokerHealth(manager, clock, interval_s=30)
+    health = BrokerHealth(manager.desk, clock, interval_s=30)
     await health.start()
     assert health.checks == 1
     assert not desk.system("session_dead")
@@ -93,7 +93,7 @@ async def test_dead_session_without_the_kill_trigger_only_alerts() -> None:
     clock = ManualClock(T0)
     desk = make_desk(paper_broker(clock), clock)
     manager = await desk.start()
-    health = BrokerHealth(manager, clock, kill_on_dead_session=False)
+    health = BrokerHealth(manager.desk, clock, kill_on_dead_session=False)
     await health.session_lost("paper", "test")
     assert desk.system("session_dead")
     assert manager.halts.current == {}

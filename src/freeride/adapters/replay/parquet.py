@@ -14,14 +14,13 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from freeride.adapters.replay.parse import find_columns, open_error
+from freeride.adapters.replay.columns import FIELDS, find_columns, open_error
 from freeride.adapters.replay.series import BarSeries, SeriesBuilder, bad_number
 from freeride.adapters.replay.timestamps import epoch_to_ns, text_to_ns
 from freeride.core.errors import DataFileError
 
 _UNIT_NS = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
 _DAY_NS = 86_400 * 1_000_000_000
-_FIELDS = ("open", "high", "low", "close", "volume")
 
 
 def _identity(value: int) -> int:
@@ -94,6 +93,6 @@ def read_parquet(path: Path, symbol: str, interval: str, max_gap_ns: int | None)
         try:
             numbers = float(o), float(h), float(lo), float(c), float(v)
         except (TypeError, ValueError):
-            raise bad_number(shown, line, _FIELDS, [o, h, lo, c, v]) from None
+            raise bad_number(shown, line, FIELDS, [o, h, lo, c, v]) from None
         builder.add(line, ts, *numbers)
     return builder.finish(table.num_rows)
