@@ -1,4 +1,4 @@
-"""The halts in force: the kill switch, a reconciliation halt, the daily-loss halt.
+"""The halts in force: the kill switch, a storage halt, a reconciliation halt, the daily-loss halt.
 
 They live in the control store (the database in production), so a halt set by ``freeride kill``
 in another process reaches a running engine at its next poll, and a halt survives a restart. This
@@ -14,7 +14,7 @@ from freeride.core.system import Level
 from freeride.execution.events import SystemEvents
 from freeride.ports.execution import ControlStore, Halt, HaltKind
 
-_ORDER = (HaltKind.KILL, HaltKind.RECONCILE, HaltKind.DAILY_LOSS)
+_ORDER = (HaltKind.KILL, HaltKind.STORAGE, HaltKind.RECONCILE, HaltKind.DAILY_LOSS)
 
 
 class Halts:
@@ -23,6 +23,7 @@ class Halts:
         self._clock = clock
         self._events = events
         self.current: dict[HaltKind, Halt] = {}
+        self._local: dict[HaltKind, Halt] = {}  # held here, not in the store yet
 
     def blocking(self, now_ns: int) -> Halt | None:
         """The halt that stops new orders now (the kill switch first), or ``None``."""
@@ -35,14 +36,18 @@ class Halts:
         return None
 
     def hold_locally(self, kind: HaltKind, reason: str, source: str, until_ns: int | None = None) -> None:
-        """Block at once, before the store has it (``engage`` follows from an async context)."""
-        self.current[kind] = Halt(
-            kind=kind, reason=reason, source=source, since_ns=self._clock.now_ns(), until_ns=until_ns
-        )
+        """Block at once, before the store has it (``engage`` follows from an async context).
+
+        A refresh from the store keeps it until ``engage`` stored it: a halt the database could not
+        take yet is not mistaken for one released elsewhere.
+        """
+        halt = Halt(kind=kind, reason=reason, source=source, since_ns=self._clock.now_ns(), until_ns=until_ns)
+        self.current[kind] = self._local[kind] = halt
 
     async def engage(self, kind: HaltKind, reason: str, source: str, until_ns: int | None = None) -> Halt:
         halt = Halt(kind=kind, reason=reason, source=source, since_ns=self._clock.now_ns(), until_ns=until_ns)
         await self._store.engage(halt)
+        self._local.pop(kind, None)
         self.current[kind] = halt
         self._announce(halt)
         return halt
@@ -62,6 +67,8 @@ class Halts:
     async def refresh(self) -> tuple[list[Halt], list[Halt]]:
         """Catch up with the store: returns (halts set elsewhere, halts cleared elsewhere)."""
         stored = {h.kind: h for h in await self._store.halts()}
+        for kind, halt in self._local.items():
+            stored.setdefault(kind, halt)
         new = [h for k, h in stored.items() if self.current.get(k) != h]
         gone = [h for k, h in self.current.items() if k not in stored]
         self.current = stored

@@ -6,7 +6,9 @@ own task, a batch at a time. For each batch:
 1. duplicates are dropped (an intent whose client order id is already known, here or in the store);
 2. each intent meets the halts (kill switch, reconciliation, daily loss) and the risk checks, in
    arrival order, each seeing the orders admitted before it;
-3. every admitted order is **persisted before it is sent**, the whole batch in one transaction;
+3. every admitted order is **persisted before it is sent**, the whole batch in one transaction
+   (a failed write is retried and, after ``persist_attempts`` failures in a row, halts trading:
+   ``execution.persist``);
 4. each is sent (``execution.sender``: unknown outcomes are resolved by client id, never resent
    blindly), or held for a person when approval mode is on.
 
@@ -46,6 +48,7 @@ from freeride.execution.book import OrderBook
 from freeride.execution.desk import Brokers, OrderDesk
 from freeride.execution.events import SystemEvents
 from freeride.execution.halts import Halts
+from freeride.execution.persist import IntentPersister
 from freeride.execution.reconcile import Reconciler
 from freeride.execution.risk import RiskManager
 from freeride.execution.sender import Sender
@@ -69,6 +72,9 @@ class ManagerConfig:
     queue_size: int = 10_000
     watch_controls: bool = True
     write_linger_s: float = 0.0
+    persist_attempts: int = 5  # failed writes of intents in a row before trading halts
+    persist_retry_s: float = 0.5  # the first pause between them, doubling up to persist_retry_cap_s
+    persist_retry_cap_s: float = 30.0
 
 
 class OrderManager(Component):
@@ -106,6 +112,14 @@ class OrderManager(Component):
             max_consecutive_errors=config.max_consecutive_errors,
         )
         self.approvals = Approvals(controls, config.run_id, self.desk)
+        self.persister = IntentPersister(
+            store,
+            config.run_id,
+            self.desk,
+            attempts=config.persist_attempts,
+            base_s=config.persist_retry_s,
+            cap_s=config.persist_retry_cap_s,
+        )
         self._queue: Inbox | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._subs: list[Subscription] = []
@@ -153,6 +167,7 @@ class OrderManager(Component):
 
     async def _on_start(self) -> None:
         desk = self.desk
+        self.persister.open()
         self.writer.start()
         await desk.halts.refresh()
         for broker in desk.brokers.all():
@@ -187,6 +202,7 @@ class OrderManager(Component):
 
     async def _on_stop(self) -> None:
         queue = self.queue
+        self.persister.stop()  # a write of intents that keeps failing gives up now, loudly
         await queue.wait_idle()
         queue.close()
         drain, *others = self._tasks
@@ -242,9 +258,16 @@ class OrderManager(Component):
             else:
                 admitted.append(order)
         batch = [*closed, *held, *admitted]
-        new = await self.store.add_orders(self.run_id, batch)  # persisted before anything is sent
+        new = await self.persister.add(batch)  # persisted before anything is sent
         if len(new) < len(batch):
             self._forget_known(batch, new)
+        halt = self.halts.blocking(self._clock.now_ns())
+        if halt is not None and (held or admitted):  # halted while they were being stored
+            why = f"trading halted ({halt.kind.value}) before it was sent: {halt.reason}"
+            for order in [*held, *admitted]:
+                if order.client_order_id in new:
+                    desk.close_locally(order, OrderStatus.REJECTED, why)
+            held, admitted = [], []
         for order in closed:
             if order.client_order_id in new:
                 desk.rejected += 1
@@ -260,9 +283,10 @@ class OrderManager(Component):
 
     def _forget_known(self, batch: list[Order], new: set[str]) -> None:
         """Intents whose orders the store already had (delivered again after a restart)."""
+        lost = {o.client_order_id for o in self.persister.lost}
         for order in batch:
             if order.client_order_id not in new:
-                self.duplicate_intents += 1
+                self.duplicate_intents += order.client_order_id not in lost
                 self.book.forget(order.client_order_id)
 
     def _dedupe(self, intents: list[OrderIntent]) -> list[OrderIntent]:

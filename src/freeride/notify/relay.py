@@ -13,6 +13,8 @@ and marks each message's items as it goes. What a failure does:
   a receiver that is down delays its own channel and nothing else;
 * ``InvalidInput`` (HTTP 400): that message is refused for good; its items are marked dead
   (kept, readable, never retried) and the operator is told;
+* the outbox itself failing (the database away): logged, and the channel looks again after a
+  backoff; one failed read never ends a channel's delivery;
 * ``AuthError`` / ``ChannelGone`` (a deleted Discord webhook): the channel is disabled, its items
   stay pending for when it is fixed, and the operator is alerted on the bus and on the operator
   channel.
@@ -45,6 +47,7 @@ from freeride.core.component import Component
 from freeride.core.errors import AuthError, InvalidInput, RateLimited
 from freeride.core.notify import ChannelGone, Notification
 from freeride.core.system import Level, SystemEvent
+from freeride.net.retry import Backoff
 from freeride.ports.bus import Bus, Subscription
 from freeride.ports.notify import ChannelStateRepository, DisabledChannel, Notifier, OutboxRepository, Packet
 
@@ -102,6 +105,7 @@ class OutboxRelay(Component):
         self.sent = 0
         self.messages = 0
         self.failures = 0
+        self.outbox_failures = 0  # reads or writes of the outbox that failed (the database away)
 
     async def _on_start(self) -> None:
         await self._restore()
@@ -165,6 +169,7 @@ class OutboxRelay(Component):
     # -- one channel -------------------------------------------------------------------------
     async def _channel_loop(self, channel: str) -> None:
         wake = self._wake[channel]
+        backoff = Backoff(self.config.retry_base_s, self.config.retry_cap_s)
         while True:
             if channel in self.disabled:
                 await self._until_enabled(channel)
@@ -172,13 +177,17 @@ class OutboxRelay(Component):
             wake.clear()
             try:
                 worked = await self.deliver_due(channel)
+                if worked or channel in self.disabled:
+                    backoff.reset()
+                    continue
+                next_due = await self._repo.next_due(channel)
             except Exception as exc:  # the outbox itself is unreachable: wait and look again
-                log.error("notify.outbox_failed", channel=channel, error=repr(exc))
-                await self._wait(wake, self.config.retry_base_s)
+                self.outbox_failures += 1
+                wait = backoff.next_delay()
+                log.error("notify.outbox_failed", channel=channel, error=repr(exc), retry_in_s=wait)
+                await self._wait(wake, wait)
                 continue
-            if worked or channel in self.disabled:
-                continue
-            next_due = await self._repo.next_due(channel)
+            backoff.reset()
             delay = None if next_due is None else (next_due - self._clock.now_ns()) / NS_PER_SECOND
             await self._wait(wake, delay)
 

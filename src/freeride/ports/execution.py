@@ -22,6 +22,7 @@ class HaltKind(StrEnum):
     KILL = "kill"  # the kill switch: open orders cancelled, nothing new goes out
     RECONCILE = "reconcile"  # broker and store disagree beyond explanation: nothing new goes out
     DAILY_LOSS = "daily_loss"  # the day's loss reached its limit: nothing new until the next day
+    STORAGE = "storage"  # order intents could not be stored before sending: nothing new goes out
 
 
 class Halt(msgspec.Struct, frozen=True, kw_only=True):

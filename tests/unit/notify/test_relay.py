@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from structlog.testing import capture_logs
 
 from freeride.adapters.discord import DiscordConfig, DiscordNotifier
 from freeride.adapters.webhook import WebhookConfig, WebhookNotifier
@@ -27,6 +28,18 @@ from freeride.testing.fakes.webhook_receiver import FakeWebhookReceiver
 
 T0 = 1_700_000_000 * NS_PER_SECOND
 SECRET = "whsec-0123456789abcdef"
+
+
+class FlakyOutbox(OutboxRepository):
+    """The outbox whose ``next_due`` fails the next ``broken`` times (the database went away)."""
+
+    broken = 0
+
+    async def next_due(self, channel: str) -> int | None:
+        if self.broken:
+            self.broken -= 1
+            raise OSError("database is locked")
+        return await super().next_due(channel)
 
 
 class Rig:
@@ -71,7 +84,7 @@ class Rig:
 async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'outbox.db'}")
     await upgrade_engine(engine)
-    rig = Rig(OutboxRepository(engine))
+    rig = Rig(FlakyOutbox(engine))
     await rig.relay.start()
     yield rig
     await rig.relay.stop()
@@ -153,3 +166,21 @@ async def test_deleted_discord_webhook_disables_the_channel_and_alerts_the_opera
     rig.clock.advance(60)
     await until(lambda: rig.relay.sent == 1)
     assert rig.discord.total_calls == calls  # never retried
+
+
+async def test_one_failed_outbox_read_does_not_end_a_channels_delivery(rig: Rig) -> None:
+    outbox = rig.outbox
+    assert isinstance(outbox, FlakyOutbox)
+    outbox.broken = 2
+    with capture_logs() as logs:
+        rig.relay.wake()  # both channels look at once; each finds nothing due and asks when next
+        await until(lambda: outbox.broken == 0)
+    failed = [e for e in logs if e["event"] == "notify.outbox_failed"]
+    assert len(failed) == 2
+    assert rig.relay.outbox_failures == 2
+    assert all("database is locked" in e["error"] for e in failed)
+    rig.clock.advance(1.0)  # retry_base_s: each channel looks again
+    ids = await rig.enqueue("discord", 2)
+    hook_ids = await rig.enqueue("ops", 1)
+    await until(lambda: rig.relay.sent == 3)
+    assert await rig.status([*ids, *hook_ids]) == {OutboxStatus.SENT}

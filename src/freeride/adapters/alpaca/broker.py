@@ -217,7 +217,14 @@ class AlpacaBroker:
         for bid in list(self._open):
             try:
                 order = await self.order_by_broker_id(bid)
-            except Exception:  # the next reconnect or the manager's reconciliation tries again
+            except Exception as exc:  # the next reconnect or the manager's reconciliation tries again
+                log.warning(
+                    "alpaca_catchup_read_failed",
+                    broker=self.name,
+                    order=bid,
+                    error=f"{type(exc).__name__}: {exc}",
+                    detail="the order stays open here and is read again after the next reconnect",
+                )
                 continue
             if order is not None:
                 current.append(order)

@@ -311,3 +311,25 @@ def test_a_recorded_trade_activity_parses() -> None:
     with pytest.raises(BadReply, match="lacks"):
         parse.fill_activity({**recorded, "cum_qty": None})
     assert parse.iso_seconds(T0 + 999_999_999) == "2024-06-03T16:00:00Z"
+
+
+async def test_an_order_that_cannot_be_read_after_a_reconnect_is_logged_and_read_next_time(rig: Rig) -> None:
+    await rig.submit("5")
+    await rig.drop()
+    rig.fake.fill(CID, "2", "99")
+    rig.fake.fail("down")  # the catch-up's read of the open order answers 500
+
+    with capture_logs() as logs:
+        rig.clock.set_ns(rig.dropped_at + round(RECONNECT_S * NS_PER_SECOND))
+        await until(lambda: rig.fake.stream_connects == 2)
+        await until(lambda: any(e["event"] == "alpaca_catchup_read_failed" for e in logs))
+    (warning,) = [e for e in logs if e["event"] == "alpaca_catchup_read_failed"]
+    assert warning["log_level"] == "warning"
+    assert warning["order"] == rig.fake.by_client[CID]
+    assert "TemporaryError" in warning["error"]
+    assert rig.fills == []  # nothing invented
+
+    await rig.drop()  # the next reconnect reads it again and books what it missed
+    rig.clock.set_ns(rig.dropped_at + round(RECONNECT_S * NS_PER_SECOND))
+    await until(lambda: len(rig.fills) == 1)
+    assert rig.fills[0].quantity == Decimal(2)
