@@ -130,7 +130,7 @@ async def robinhood_login(
     """Log in once (approving this device if Robinhood asks), store the tokens; returns where."""
     secrets = secret_chain(settings)
     vault = TokenVault(secrets)
-    device = vault.device_token() or str(uuid.uuid4())
+    device = await vault.device_token() or str(uuid.uuid4())
     auth = RobinhoodAuth(robinhood_config(settings), clock, transport)
     try:
         tokens = await auth.login(username, password, device, responder, totp_secret=totp_secret)
@@ -138,6 +138,6 @@ async def robinhood_login(
         await auth.aclose()
     if not tokens.refresh_token:
         raise AuthError("robinhood: the login returned no refresh token")
-    if vault.device_token() != device:
-        vault.save_device_token(device)
-    return ", ".join(vault.save(tokens))
+    if await vault.device_token() != device:
+        await vault.save_device_token(device)
+    return ", ".join(await vault.save(tokens))

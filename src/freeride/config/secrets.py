@@ -6,13 +6,16 @@ composition root builds those stores and hands them to ``build_secret_store`` by
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
 import stat
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 import structlog
 from dotenv import dotenv_values
@@ -21,6 +24,8 @@ from freeride.config.settings import Settings
 from freeride.ports.secrets import SecretStore, SecretStoreError, SecretStoreUnavailable
 
 log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
 
 ENV_SECRET_PREFIX = "FREERIDE_SECRET_"
 
@@ -168,6 +173,24 @@ class ChainedSecretStore:
         self.stores: list[SecretStore] = list(stores)
         self._warn_on_skip = warn
         self._warned: set[str] = set()
+        self._thread: ThreadPoolExecutor | None = None
+
+    # -- from async code: off the event loop ----------------------------------------------------
+    async def get_async(self, name: str) -> str | None:
+        """``get`` on the chain's own thread: a keyring over D-Bus or a vault over HTTPS may take
+        seconds, which must not stop the event loop (a token refresh happens mid-session)."""
+        return await self._off_loop(self.get, name)
+
+    async def write_back_async(self, name: str, value: str) -> list[str]:
+        """``write_back`` on the chain's own thread (see ``get_async``)."""
+        return await self._off_loop(self.write_back, name, value)
+
+    async def _off_loop(self, call: Callable[..., T], *args: str) -> T:
+        # One thread, so the stores are asked one at a time, as from synchronous code: neither a
+        # keyring session nor the secrets file's write-then-rename is meant for concurrent use.
+        if self._thread is None:
+            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="secret-store")
+        return await asyncio.get_running_loop().run_in_executor(self._thread, call, *args)
 
     @property
     def writable(self) -> bool:

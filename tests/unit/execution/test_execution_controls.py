@@ -31,7 +31,7 @@ async def test_refresh_token_rejected_kills_trading_and_alerts(tmp_path: Path) -
     secrets = ChainedSecretStore([FileSecretStore(tmp_path / "s.json")])
     vault = TokenVault(secrets)
     login = RobinhoodAuth(CONFIG, clock, LostReplyTransport(fake.app))
-    vault.save(await login.login(fake.username, fake.password, "dev-1", Headless()))
+    await vault.save(await login.login(fake.username, fake.password, "dev-1", Headless()))
     rh = RobinhoodBroker(CONFIG, clock, vault, transport=LostReplyTransport(fake.app), poll=False)
     desk = make_desk(rh, clock)
     manager = await desk.start()

@@ -98,7 +98,7 @@ class RobinhoodBroker:
             await callback(exc)
 
     async def connect(self) -> None:
-        tokens = self._vault.load()
+        tokens = await self._vault.load()
         if tokens is not None and self.daemon is None:
             self.daemon = TokenDaemon(
                 tokens,
@@ -140,7 +140,7 @@ class RobinhoodBroker:
         single-use, so refreshing here would spend the one a running engine holds and kill its
         session. An expired or refused access token is reported, not repaired.
         """
-        tokens = self._vault.load()
+        tokens = await self._vault.load()
         login = "run `freeride broker login robinhood`"
         if tokens is None:
             return SessionState(alive=False, detail=f"no stored session: {login}")

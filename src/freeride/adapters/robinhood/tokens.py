@@ -50,19 +50,25 @@ class Tokens(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class SecretWriter(Protocol):
-    def get(self, name: str) -> str | None: ...
+    """The secret chain as async code must use it: every call off the event loop."""
 
-    def write_back(self, name: str, value: str) -> list[str]: ...
+    async def get_async(self, name: str) -> str | None: ...
+
+    async def write_back_async(self, name: str, value: str) -> list[str]: ...
 
 
 class TokenVault:
-    """The tokens in a secret store, as one JSON value."""
+    """The tokens in a secret store, as one JSON value.
+
+    Every read and write is awaited off the event loop (``SecretWriter``): with the OS keyring or
+    Azure Key Vault a write takes a round trip, and the refresh happens while the engine trades.
+    """
 
     def __init__(self, store: SecretWriter) -> None:
         self._store = store
 
-    def load(self) -> Tokens | None:
-        raw = self._store.get(TOKENS_SECRET)
+    async def load(self) -> Tokens | None:
+        raw = await self._store.get_async(TOKENS_SECRET)
         if not raw:
             return None
         try:
@@ -71,15 +77,15 @@ class TokenVault:
             log.warning("robinhood.tokens_unreadable", secret=TOKENS_SECRET)
             return None
 
-    def save(self, tokens: Tokens) -> list[str]:
+    async def save(self, tokens: Tokens) -> list[str]:
         """Write the tokens back; returns the stores that now hold them."""
-        return self._store.write_back(TOKENS_SECRET, json.dumps(msgspec.to_builtins(tokens)))
+        return await self._store.write_back_async(TOKENS_SECRET, json.dumps(msgspec.to_builtins(tokens)))
 
-    def device_token(self) -> str | None:
-        return self._store.get(DEVICE_SECRET)
+    async def device_token(self) -> str | None:
+        return await self._store.get_async(DEVICE_SECRET)
 
-    def save_device_token(self, token: str) -> None:
-        self._store.write_back(DEVICE_SECRET, token)
+    async def save_device_token(self, token: str) -> None:
+        await self._store.write_back_async(DEVICE_SECRET, token)
 
 
 Refresher = Callable[[Tokens], Awaitable[Tokens]]
@@ -149,7 +155,7 @@ class TokenDaemon:
                         raise failure from exc
                     log.warning("robinhood.refresh_retry", problem=str(exc))
                     await self._clock.sleep(backoff.next_delay())
-            self._vault.save(fresh)  # persisted before use: the old refresh token is spent now
+            await self._vault.save(fresh)  # persisted before use: the old refresh token is spent now
             self.tokens = fresh
             self.refreshes += 1
             return fresh

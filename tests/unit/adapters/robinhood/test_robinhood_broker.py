@@ -28,7 +28,7 @@ async def logged_in(tmp_path: Path, **fake_args: object) -> tuple[FakeRobinhood,
     clock = ManualClock(T0)
     fake = FakeRobinhood(clock=clock, **fake_args)  # type: ignore[arg-type]
     vault = TokenVault(store(tmp_path))
-    vault.save(await auth(fake, clock).login(fake.username, fake.password, DEVICE, Headless()))
+    await vault.save(await auth(fake, clock).login(fake.username, fake.password, DEVICE, Headless()))
     return fake, clock, vault
 
 
@@ -56,7 +56,7 @@ def test_ref_ids_are_stable_and_carry_our_client_order_id() -> None:
 
 async def test_tokens_refresh_ahead_of_expiry_and_rotate_through_the_store(tmp_path: Path) -> None:
     fake, clock, vault = await logged_in(tmp_path)
-    first = vault.load()
+    first = await vault.load()
     assert first is not None
     rh = broker(fake, clock, store(tmp_path))
     await rh.connect()
@@ -68,7 +68,7 @@ async def test_tokens_refresh_ahead_of_expiry_and_rotate_through_the_store(tmp_p
     clock.advance(1)
     await until(lambda: fake.refreshes == 1)
     await until(lambda: clock.sleepers == 1)
-    stored = vault.load()
+    stored = await vault.load()
     assert stored is not None
     assert stored.refresh_token != first.refresh_token
     assert stored.refresh_token in fake.refresh_tokens
@@ -197,7 +197,7 @@ async def test_open_orders_page_through_and_cancel(tmp_path: Path) -> None:
 async def test_a_session_check_from_outside_never_spends_the_refresh_token(tmp_path: Path) -> None:
     """``freeride doctor --online`` may run while an engine holds the single-use refresh token."""
     fake, clock, vault = await logged_in(tmp_path)
-    stored = vault.load()
+    stored = await vault.load()
     assert stored is not None
     rh = broker(fake, clock, store(tmp_path))
     clock.set_ns(stored.expires_at_ns - 60 * 1_000_000_000)  # well inside the refresh-ahead hour
@@ -212,14 +212,14 @@ async def test_a_session_check_from_outside_never_spends_the_refresh_token(tmp_p
     assert not expired.alive
     assert "expired" in expired.detail
     assert fake.refreshes == 0
-    assert vault.load() == stored
+    assert await vault.load() == stored
     await rh.close()
 
 
 async def test_an_observer_reads_with_the_stored_session_and_never_refreshes(tmp_path: Path) -> None:
     """``freeride broker status`` beside a running engine: the engine owns the refresh token."""
     fake, clock, vault = await logged_in(tmp_path)
-    stored = vault.load()
+    stored = await vault.load()
     assert stored is not None
     observer = RobinhoodBroker(
         CONFIG, clock, vault, transport=LostReplyTransport(fake.app), poll=False, manage_tokens=False
@@ -232,7 +232,7 @@ async def test_an_observer_reads_with_the_stored_session_and_never_refreshes(tmp
     with pytest.raises(AuthError, match="observer never refreshes"):
         await observer.session()
     assert fake.refreshes == 0
-    assert vault.load() == stored
+    assert await vault.load() == stored
     await observer.close()
 
 
