@@ -110,7 +110,7 @@ class IntentPersister:
                 "run `freeride resume` once the database works again",
                 failures=self.failures,
             )
-            desk.spawn(self._store_halt(reason))
+            desk.run_io(self._store_halt(reason))
         if not self._stopping.is_set():
             await self._pause(delay)
 
