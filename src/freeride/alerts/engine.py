@@ -126,6 +126,24 @@ class AlertEngine(Component):
         elif rule.expires_at is None or rule.expires_at > now:
             self._arm(live)
 
+    def symbols(self) -> set[str]:
+        """The symbols active price rules watch (what the live feed must stream for them)."""
+        return {
+            live.rule.symbol
+            for live in self.rules.values()
+            if live.state.active
+            and live.rule.symbol != ANY_SYMBOL
+            and live.rule.kind is not AlertKind.WEBHOOK
+        }
+
+    def bar_series(self) -> set[tuple[str, str]]:
+        """``(symbol, interval)`` of the active rules computed on bars (RSI, SMA crosses)."""
+        return {
+            (live.rule.symbol, live.rule.interval)
+            for live in self.rules.values()
+            if live.state.active and live.rule.interval is not None and live.rule.symbol != ANY_SYMBOL
+        }
+
     def remove(self, alert_id: str) -> bool:
         live = self.rules.pop(alert_id, None)
         if live is None:

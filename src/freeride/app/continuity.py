@@ -35,7 +35,7 @@ from freeride.core.clock import NS_PER_SECOND, Clock
 from freeride.core.errors import FreerideError
 from freeride.core.instruments import parse_instrument
 from freeride.core.market import INTERVAL_SECONDS, Bar
-from freeride.core.orders import Fill, Order
+from freeride.core.orders import Fill, Order, Side
 from freeride.execution.strategy_host import StrategyHost
 from freeride.gateway.service import MarketDataGateway
 from freeride.storage.execution import SqlExecutionStore
@@ -67,14 +67,16 @@ class Ledger:
         for order in self.open_orders:
             if order.strategy == strategy:
                 left = order.quantity - order.filled_quantity
-                signed = left if order.side.value == "buy" else -left
+                signed = left if order.side is Side.BUY else -left
                 flying[order.symbol] = flying.get(order.symbol, ZERO) + signed
         return flying
 
 
 async def read_ledger(engine: AsyncEngine, run_id: str) -> Ledger:
     store = SqlExecutionStore(engine)
-    return Ledger(run_id=run_id, fills=await store.all_fills(run_id), open_orders=await store.open_orders(run_id))
+    return Ledger(
+        run_id=run_id, fills=await store.all_fills(run_id), open_orders=await store.open_orders(run_id)
+    )
 
 
 @dataclass
@@ -115,14 +117,17 @@ async def open_paper_account(
         Decimal(str(account["starting_cash"])),
         Decimal(str(account["commission_rate"])),
     )
-    exchange.config.name = "paper"
     ledger = await read_ledger(engine, ledger_id)
     portfolio = exchange.portfolio
     for fill in ledger.fills:
         portfolio.book_fill(fill.symbol, fill.signed_quantity, fill.price, fill.commission)
         portfolio.mark(fill.symbol, fill.price)  # the last price seen until quotes arrive
+    exchange.used_ids(f.broker_order_id for f in ledger.fills)
+    fills_of: dict[str, int] = {}
+    for fill in ledger.fills:
+        fills_of[fill.client_order_id] = fills_of.get(fill.client_order_id, 0) + 1
     for order in ledger.open_orders:
-        exchange.restore(order)
+        exchange.restore(order, fills_of.get(order.client_order_id, 0))
     if ledger.fills or ledger.open_orders:
         log.info(
             "paper.continued",
@@ -176,10 +181,10 @@ async def warm_up(
         report.stored[strategy.id] = len(bars)
         if len(bars) < needed and gateway is not None:
             fetched = await _fetched_bars(gateway, symbol, interval, needed, now, report, strategy.id)
-            newest = {b.ts_event for b in bars}
-            bars = sorted([*bars, *(b for b in fetched if b.ts_event not in newest)], key=lambda b: b.ts_event)
-            bars = bars[-needed:]
-            report.fetched[strategy.id] = len(fetched)
+            have = {b.ts_event for b in bars}
+            extra = [b for b in fetched if b.ts_event not in have]
+            bars = sorted([*bars, *extra], key=lambda b: b.ts_event)[-needed:]
+            report.fetched[strategy.id] = sum(1 for b in bars if b.ts_event not in have)
         if len(bars) < needed:
             report.short.setdefault(strategy.id, f"{len(bars)} of {needed} bars available")
         strategy.warm_up(bars)

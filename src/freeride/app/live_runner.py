@@ -33,13 +33,21 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp
 
-from freeride.app.alerts import build_alerts
+from freeride.app.alerts import AlertsSetup, build_alerts
 from freeride.app.api import ApiServer, ApiState, build_api_state
 from freeride.app.brokers import build_broker
+from freeride.app.continuity import (
+    PaperAccount,
+    WarmUp,
+    open_paper_account,
+    read_ledger,
+    resume_strategies,
+    warm_up,
+)
 from freeride.app.execution import build_execution
 from freeride.app.gateway import Transports, build_market_data
 from freeride.app.live_status import LiveStatus, LiveSummary
-from freeride.app.market_feed import live_components
+from freeride.app.market_feed import live_feed
 from freeride.app.runtime import Runtime
 from freeride.app.secrets import extra_secret_stores
 from freeride.app.serving import Serving
@@ -54,6 +62,7 @@ from freeride.core.errors import FreerideError
 from freeride.core.instruments import Instrument, parse_instrument
 from freeride.core.system import Level, SystemEvent
 from freeride.gateway.bars import LiveBars
+from freeride.gateway.watch import SymbolSource, WatchSet
 from freeride.ports.broker import Broker, BrokerAccount
 from freeride.ports.bus import Bus, Overflow
 from freeride.storage.recorder import MARKET_AND_SYSTEM_TOPICS, Recorder
@@ -82,15 +91,6 @@ def live_run_id(settings: Settings, started_ns: int) -> str:
     return f"live-{ex.broker}-{stamp}-{digest}"
 
 
-def _ledger_settings(settings: Settings, run_id: str) -> Settings:
-    """Paper: the order manager stores under the live run's id (``live-paper-<stamp>-<hash>``)."""
-    ex = settings.execution
-    if ex.broker != "paper":
-        return settings
-    account = run_id.removeprefix(f"live-{ex.broker}-")
-    return settings.model_copy(update={"execution": ex.model_copy(update={"account": account})})
-
-
 async def run_live(
     settings: Settings,
     clock: Clock,
@@ -102,17 +102,18 @@ async def run_live(
     serve: Callable[[ApiState], ASGIApp] | None = None,
     serving: Serving | None = None,
     signals: bool = False,
+    fresh: bool = False,
 ) -> LiveSummary:
     """Trade the configured sleeves live until ``until`` is set, ``max_seconds`` of the clock have
     passed or (with ``signals``) the first Ctrl-C or SIGTERM, and return what happened.
 
     ``status`` is filled while running (the CLI's live view); ``transports`` replaces the market
     data network (tests pass fakes); ``serve`` and ``serving``: see the module docstring.
+    ``fresh`` opens a new paper account, moving the old one's ledger aside (``app.continuity``).
     """
     status = status if status is not None else LiveStatus()
     started = clock.now_ns()
     run_id = live_run_id(settings, started)
-    settings = _ledger_settings(settings, run_id)
     sleeves = settings.trading_sleeves()
     instruments = list({s.symbol: parse_instrument(s.symbol) for s in sleeves}.values())
 
@@ -135,22 +136,38 @@ async def run_live(
             clock=clock,
         )
         alerts = build_alerts(settings, bus, engine, clock) if settings.alerts.enabled else None
-        broker = build_broker(settings, clock, store)
+        paper = None
+        if settings.execution.broker == "paper":
+            paper = await open_paper_account(engine, settings, clock, fresh=fresh)
+            broker: Broker = paper.broker
+        else:
+            broker = build_broker(settings, clock, store)
         execution = build_execution(
             settings, engine, bus, clock, broker, alerts.outbox if alerts is not None else None
         )
         market = build_market_data(settings, bus, clock, store=store, transports=transports)
         bars = LiveBars([(s.symbol, s.interval) for s in sleeves], bus, clock, grace_s=BAR_CLOSE_GRACE_S)
         hosts = strategy_hosts(sleeves, bus, clock)
+        feed = live_feed(market, bus, clock, instruments)
+        watch = WatchSet(
+            feed,
+            _watch_sources(settings, alerts),
+            clock,
+            bars=bars,
+            series=alerts.engine.bar_series if alerts is not None else None,
+        )
         status.run_id, status.broker, status.started_ns = run_id, broker.name, started
         status.simulated, status.notes = market.simulated, list(market.notes)
-        # the core (storage, alerts, execution) starts first and stops last, so the broker's
-        # account can be read before the front trades and after it has stopped
+        if paper is not None:
+            status.notes.append(_paper_note(paper))
+        # the core (storage, alerts, execution, the gateway) starts first and stops last: the
+        # broker's account is read, strategies resume and warm up before the front trades
         rt.add(recorder)
         rt.add_all(alerts.components if alerts else [])
         rt.add_all(execution.components)
+        rt.add(market.gateway)
         core = len(rt.components)
-        rt.add_all([*hosts, bars, *live_components(market, bus, clock, instruments)])
+        rt.add_all([*hosts, bars, feed, watch])
         server: ApiServer | None = None
         if serve is not None and (settings.api.enabled or serving is not None):
             state = build_api_state(
@@ -166,6 +183,10 @@ async def run_live(
         try:
             await rt.start(upto=core)
             opening = await _account(broker)
+            # after reconciliation, which may have booked fills made while the service was down
+            resume_strategies(hosts, await read_ledger(engine, execution.manager.run_id))
+            warmed = await warm_up(hosts, engine, clock, market.gateway)
+            status.notes.extend(_warm_notes(warmed))
             await rt.start()
             if server is not None and serving is not None:
                 await serving.opened(engine, clock, server.url)
@@ -279,3 +300,35 @@ def _system(bus: Bus, clock: Clock, kind: str, message: str) -> None:
         topics.system(Level.INFO, "live"),
         SystemEvent(source="live", kind=kind, level=Level.INFO, message=message, ts_event=now, ts_init=now),
     )
+
+
+def _watch_sources(settings: Settings, alerts: AlertsSetup | None) -> dict[str, SymbolSource]:
+    """What the live feed streams besides the sleeves: watchlists and every alert's symbol."""
+    sources: dict[str, SymbolSource] = {
+        "sleeves": lambda: [s.symbol for s in settings.trading_sleeves()],
+        "watchlists": settings.watched_symbols,
+    }
+    if alerts is not None:
+        sources["alerts"] = alerts.engine.symbols
+    return sources
+
+
+def _paper_note(paper: PaperAccount) -> str:
+    ledger = paper.ledger
+    if paper.archived_as is not None:
+        return f"paper account {ledger.run_id} started afresh; the old one is kept as {paper.archived_as}"
+    if not paper.continued:
+        return f"paper account {ledger.run_id} opened"
+    cash = paper.broker.exchange.portfolio.cash
+    return (
+        f"paper account {ledger.run_id} continued: {len(ledger.fills)} fills booked, cash {cash:,.2f}, "
+        f"{len(ledger.open_orders)} open orders (--fresh starts a new one)"
+    )
+
+
+def _warm_notes(warmed: WarmUp) -> list[str]:
+    notes = [f"{sid}: warm-up short, {why}" for sid, why in sorted(warmed.short.items())]
+    fetched = sum(warmed.fetched.values())
+    if fetched:
+        notes.append(f"warm-up: {fetched} bars fetched through the gateway")
+    return notes

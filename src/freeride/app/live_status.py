@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from freeride.bus import topics
+from freeride.core.alerts import AlertFired
 from freeride.core.market import Bar, Quote, Trade
 from freeride.core.orders import Fill, Order, OrderIntent, Signal
 from freeride.ports.bus import Bus, Subscription
@@ -42,6 +43,7 @@ class LiveStatus:
     intents: int = 0
     orders: dict[str, Order] = field(default_factory=dict)
     fills: list[Fill] = field(default_factory=list)
+    alerts: list[AlertFired] = field(default_factory=list)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
 
     def attach(self, bus: Bus) -> list[Subscription]:
@@ -54,6 +56,7 @@ class LiveStatus:
             sub(topics.ALL_INTENTS, self._on_intent),
             sub(topics.ALL_ORDER_UPDATES, self._on_order),
             sub(topics.ALL_FILLS, self.fills.append),
+            sub(topics.ALL_ALERTS, self.alerts.append),
         ]
 
     def _on_quote(self, quote: Quote) -> None:

@@ -18,14 +18,18 @@ from freeride.gateway.poller import QuotePoller
 from freeride.ports.bus import Bus
 
 
+def live_feed(
+    setup: MarketDataSetup, bus: Bus, clock: Clock, instruments: Sequence[Instrument]
+) -> StreamFanIn | QuotePoller:
+    """The fan-in of the streams, or the poller when no provider streams, for ``instruments``
+    (more can be added while it runs); start it after the gateway."""
+    if setup.streams:
+        return StreamFanIn(setup.streams, bus, clock, instruments, setup.gateway.config)
+    return QuotePoller(setup.gateway, bus, clock, instruments)
+
+
 def live_components(
     setup: MarketDataSetup, bus: Bus, clock: Clock, instruments: Sequence[Instrument]
 ) -> list[Component]:
     """``[gateway, fan-in or poller]`` for ``instruments``, in start order."""
-    gateway = setup.gateway
-    feed: Component
-    if setup.streams:
-        feed = StreamFanIn(setup.streams, bus, clock, instruments, gateway.config)
-    else:
-        feed = QuotePoller(gateway, bus, clock, instruments)
-    return [gateway, feed]
+    return [setup.gateway, live_feed(setup, bus, clock, instruments)]

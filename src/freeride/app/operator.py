@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from freeride.adapters.robinhood import Responder, RobinhoodAuth, TokenVault
 from freeride.app.brokers import build_broker, robinhood_config
@@ -27,6 +28,7 @@ from freeride.execution.control import ExecutionControl
 from freeride.ports.broker import BrokerAccount, SessionState
 from freeride.ports.execution import Approval, Halt, HaltKind
 from freeride.storage.execution import SqlControlStore, SqlExecutionStore
+from freeride.storage.repositories import RunRepository
 
 
 def secret_chain(settings: Settings) -> ChainedSecretStore:
@@ -69,18 +71,35 @@ async def decide(settings: Settings, clock: Clock, client_order_id: str, approve
         return await c.reject(run_id, client_order_id, by)
 
 
-async def stored_orders(settings: Settings, run_id: str | None, open_only: bool, limit: int) -> list[Order]:
+async def current_ledger(engine: AsyncEngine, settings: Settings) -> str:
+    """The ledger a person means by "my orders": that of the newest run (a replay's own id, a
+    live run's account ledger), else the configured live account's."""
+    for run in await RunRepository(engine).list_runs(limit=20):
+        if run.name == "embedded":
+            return run.run_id
+        ledger = run.config.get("ledger_run_id") if run.name == "live" else None
+        if isinstance(ledger, str) and ledger:
+            return ledger
+    return settings.execution.run_id()
+
+
+async def stored_orders(
+    settings: Settings, run_id: str | None, open_only: bool, limit: int
+) -> tuple[str, list[Order]]:
+    """The orders of ``run_id`` (default: the current ledger) and which ledger that was."""
     async with open_database(settings.database_url) as engine:
         store = SqlExecutionStore(engine)
-        rid = run_id or settings.execution.run_id()
+        rid = run_id or await current_ledger(engine, settings)
         if open_only:
-            return await store.open_orders(rid)
-        return await store.recent_orders(rid, limit)
+            return rid, await store.open_orders(rid)
+        return rid, await store.recent_orders(rid, limit)
 
 
-async def stored_positions(settings: Settings, run_id: str | None) -> list[Position]:
+async def stored_positions(settings: Settings, run_id: str | None) -> tuple[str, list[Position]]:
+    """The positions of ``run_id`` (default: the current ledger) and which ledger that was."""
     async with open_database(settings.database_url) as engine:
-        return await SqlExecutionStore(engine).positions(run_id or settings.execution.run_id())
+        rid = run_id or await current_ledger(engine, settings)
+        return rid, await SqlExecutionStore(engine).positions(rid)
 
 
 @dataclass

@@ -69,6 +69,12 @@ def register(app: typer.Typer, *, clock: Callable[[], Clock] = LiveClock) -> Non
                 help="Dashboard port with --serve (default FREERIDE_API__PORT, else 8000 or a free one)."
             ),
         ] = None,
+        fresh: Annotated[
+            bool,
+            typer.Option(
+                "--fresh", help="Open a new paper account; the old one's orders and fills are kept aside."
+            ),
+        ] = False,
     ) -> None:
         """Trade the configured feeds' symbols live: gateway ticks → bars → strategy → broker."""
         if seconds is not None and seconds <= 0:
@@ -81,7 +87,9 @@ def register(app: typer.Typer, *, clock: Callable[[], Clock] = LiveClock) -> Non
             settings = serving_settings(settings, port)
             serving = Serving(announce=announce, hold=False)
         try:
-            summary = asyncio.run(_trade(settings, clock(), seconds, quiet=as_json, serving=serving))
+            summary = asyncio.run(
+                _trade(settings, clock(), seconds, quiet=as_json, serving=serving, fresh=fresh)
+            )
         except FreerideError as exc:
             err_console.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from None
@@ -113,7 +121,13 @@ def _settings(db: str | None, interval: str | None) -> Settings:
 
 
 async def _trade(
-    settings: Settings, clock: Clock, seconds: float | None, *, quiet: bool, serving: Serving | None = None
+    settings: Settings,
+    clock: Clock,
+    seconds: float | None,
+    *,
+    quiet: bool,
+    serving: Serving | None = None,
+    fresh: bool = False,
 ) -> LiveSummary:
     """The live run, with its status drawn until it ends; the first Ctrl-C or SIGTERM stops it
     cleanly (open orders resolved, everything stored, the summary printed), a second forces it."""
@@ -127,6 +141,7 @@ async def _trade(
             serve=create_app,
             serving=serving,
             signals=True,
+            fresh=fresh,
         )
     )
     if not quiet:

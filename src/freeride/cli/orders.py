@@ -46,7 +46,10 @@ def _who() -> str:
         return "cli"
 
 
-RunOption = Annotated[str | None, typer.Option("--run", help="Run id (default: the live account's).")]
+RunOption = Annotated[
+    str | None,
+    typer.Option("--run", help="Run id (default: the newest run's: a replay's, or the live account's)."),
+]
 
 
 def orders(
@@ -60,14 +63,14 @@ def orders(
     if ctx.invoked_subcommand is not None:
         return
     settings = load_settings_or_exit()
-    found = asyncio.run(stored_orders(settings, run, open_only, limit))
+    ledger, found = asyncio.run(stored_orders(settings, run, open_only, limit))
     if as_json:
         for o in found:
             console.print_json(
                 json.dumps({k: str(v) if v is not None else None for k, v in _fields(o).items()})
             )
         return
-    table = Table(title=f"orders ({run or settings.execution.run_id()})")
+    table = Table(title=f"orders ({ledger})")
     for column in ("time", "client id", "symbol", "side", "qty", "type", "status", "filled", "avg", "reason"):
         table.add_column(column)
     for o in found:
@@ -126,8 +129,8 @@ def _decide(client_order_id: str, yes: bool) -> None:
 def positions(run: RunOption = None) -> None:
     """Positions as the order manager booked them from fills (``freeride broker status`` asks the broker)."""
     settings = load_settings_or_exit()
-    found = asyncio.run(stored_positions(settings, run))
-    table = Table(title=f"positions ({run or settings.execution.run_id()})")
+    ledger, found = asyncio.run(stored_positions(settings, run))
+    table = Table(title=f"positions ({ledger})")
     for column in ("symbol", "quantity", "avg price", "realized P&L", "as of"):
         table.add_column(column)
     for p in found:

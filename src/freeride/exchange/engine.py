@@ -10,7 +10,7 @@ backtest calls ``on_bar`` for every bar, and the book is valued only when asked.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -191,6 +191,28 @@ class SimulatedExchange:
 
     def open_orders(self) -> list[Order]:
         return [o for o in self._orders.values() if o.status.is_open]
+
+    def used_ids(self, broker_order_ids: Iterable[str | None]) -> None:
+        """Number new orders after these (a continued account's earlier orders): a broker id, and
+        the fill ids made from it, must never repeat, or a new fill would pass for an old one."""
+        for bid in broker_order_ids:
+            if bid is not None and bid.startswith(self._prefix):
+                tail = bid.removeprefix(self._prefix)
+                if tail.isdigit():
+                    self._seq = max(self._seq, int(tail))
+
+    def restore(self, order: Order, fills: int = 0) -> None:
+        """Put an order that was open before a restart back on the book as it stood: its broker
+        id, what had filled and its ``fills`` numbered fills kept, so a paper account continues
+        where it stopped. Orders never accepted (no broker id) are left to reconciliation."""
+        if not order.status.is_open or not order.broker_order_id:
+            return
+        cid, bid = order.client_order_id, order.broker_order_id
+        self._orders[cid] = order
+        self._by_broker_id[bid] = cid
+        self.used_ids([bid])
+        self.quotes.continue_numbering(cid, fills)
+        self._pending.setdefault(order.symbol, []).append(resting(order))
 
     # -- market data ---------------------------------------------------------------------------
     def on_quote(self, quote: Quote, now_ns: int) -> list[Update]:

@@ -30,6 +30,10 @@ class QuoteBook:
         self.last: dict[str, Quote] = {}
         self._fills: dict[str, int] = {}
 
+    def continue_numbering(self, client_order_id: str, fills: int) -> None:
+        """The order already had ``fills`` fills (before a restart): the next is numbered after."""
+        self._fills[client_order_id] = max(self._fills.get(client_order_id, 0), fills)
+
     def next_fill_number(self, client_order_id: str) -> int:
         n = self._fills.get(client_order_id, 0) + 1
         self._fills[client_order_id] = n

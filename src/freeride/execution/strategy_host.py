@@ -25,6 +25,11 @@ class StrategyHost(Component):
         self._interval = interval
         self._subs: list[Subscription] = []
 
+    @property
+    def interval(self) -> str | None:
+        """The bar interval the strategy trades (``None``: bars of every interval)."""
+        return self._interval
+
     # StrategyContext -----------------------------------------------------------------------------
     def now_ns(self) -> int:
         return self._clock.now_ns()

@@ -23,7 +23,7 @@ from typing import Any
 
 from freeride.bus import topics
 from freeride.core.clock import NS_PER_SECOND, Clock
-from freeride.core.component import Component
+from freeride.core.component import Component, ComponentState
 from freeride.core.market import INTERVAL_SECONDS, Bar, Quote, Trade
 from freeride.ports.bus import Bus, Subscription
 
@@ -175,6 +175,22 @@ class LiveBars(Component):
         self._opened = asyncio.Event()
         self.published = 0
 
+    def track(self, symbol: str, interval: str) -> bool:
+        """Build bars of ``(symbol, interval)`` too, from now on (an alert on the RSI of a watched
+        symbol needs its bars); ``False`` when they are built already."""
+        if (symbol, interval) in self._topics:
+            return False
+        first = symbol not in self.aggregators
+        self.aggregators.setdefault(symbol, []).append(BarAggregator(symbol, interval))
+        self._topics[(symbol, interval)] = topics.bar(symbol, interval)
+        if first and self.state is ComponentState.RUNNING:
+            self._listen(symbol)
+        return True
+
+    def _listen(self, symbol: str) -> None:
+        sub = self._bus.subscribe
+        self._subs += [sub(topics.trade(symbol), self.on_trade), sub(topics.quote(symbol), self.on_quote)]
+
     @property
     def late(self) -> int:
         return sum(a.late for aggs in self.aggregators.values() for a in aggs)
@@ -230,9 +246,8 @@ class LiveBars(Component):
             self.close_due()
 
     async def _on_start(self) -> None:
-        sub = self._bus.subscribe
         for symbol in self.aggregators:
-            self._subs += [sub(topics.trade(symbol), self.on_trade), sub(topics.quote(symbol), self.on_quote)]
+            self._listen(symbol)
         self._opened = asyncio.Event()
         self._task = self.spawn(self._timer)
 

@@ -86,6 +86,23 @@ class StreamFanIn(Component):
                 self.reporter.stream_down(stream.name, str(exc), delay)
                 await self._clock.sleep(delay)
 
+    @property
+    def symbols(self) -> set[str]:
+        return {i.symbol for i in self._instruments}
+
+    async def watch(self, instruments: Sequence[Instrument]) -> None:
+        """Stream ``instruments`` too, from now on (every stream is asked to subscribe them)."""
+        known = self.symbols
+        new = [i for i in instruments if i.symbol not in known]
+        if not new:
+            return
+        self._instruments.extend(new)
+        for stream in self._streams:
+            try:
+                await stream.subscribe(new)
+            except FreerideError as exc:  # it subscribes them again when it reconnects
+                log.warning("fanin.subscribe_failed", stream=stream.name, error=str(exc))
+
     async def _on_start(self) -> None:
         self._tasks = [self.spawn(partial(self._run, s), f"stream:{s.name}") for s in self._streams]
 

@@ -49,6 +49,15 @@ class QuotePoller(Component):
         self.failed = 0
         self.rounds = 0
 
+    @property
+    def symbols(self) -> set[str]:
+        return {i.symbol for i in self._instruments}
+
+    async def watch(self, instruments: Sequence[Instrument]) -> None:
+        """Poll ``instruments`` too, from the next round on."""
+        known = self.symbols
+        self._instruments.extend(i for i in instruments if i.symbol not in known)
+
     async def poll_once(self) -> None:
         for instrument in self._instruments:
             try:

@@ -199,6 +199,12 @@ class SqlExecutionStore:
         async with self._engine.connect() as conn:
             return [rows.to_fill(r) for r in (await conn.execute(stmt)).mappings()]
 
+    async def all_fills(self, run_id: str) -> list[Fill]:
+        """Every fill of the run in the order they happened (what rebuilds a paper account)."""
+        stmt = sa.select(fills).where(fills.c.run_id == run_id).order_by(fills.c.ts_event, fills.c.fill_id)
+        async with self._engine.connect() as conn:
+            return [rows.to_fill(r) for r in (await conn.execute(stmt)).mappings()]
+
     async def positions(self, run_id: str) -> list[Position]:
         stmt = sa.select(positions).where(positions.c.run_id == run_id).order_by(positions.c.symbol)
         async with self._engine.connect() as conn:

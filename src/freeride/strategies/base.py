@@ -8,6 +8,7 @@ twice does not order twice.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import ClassVar, Protocol
 
@@ -40,8 +41,29 @@ class StrategyContext(Protocol):
     def submit(self, intent: OrderIntent) -> None: ...
 
 
+class _Silent:
+    """The context a strategy warms up in: what it would signal or order is dropped."""
+
+    def now_ns(self) -> int:
+        return 0
+
+    def emit_signal(self, signal: Signal) -> None:
+        return None
+
+    def submit(self, intent: OrderIntent) -> None:
+        return None
+
+
+_SILENT = _Silent()
+
+
 class Strategy:
-    """Base class; subclasses override ``on_bar`` / ``on_quote`` / ``on_trade`` / ``on_fill``."""
+    """Base class; subclasses override ``on_bar`` / ``on_quote`` / ``on_trade`` / ``on_fill``.
+
+    Restarting live, the host first ``resume``s the strategy at its stored position and in-flight
+    quantity and ``warm_up``s its indicators on past bars (``history_needed`` of them), so it
+    decides on its next bar as if it had never stopped.
+    """
 
     kind: ClassVar[str] = "strategy"
 
@@ -77,6 +99,39 @@ class Strategy:
 
     def on_fill(self, fill: Fill) -> None:
         """One of this strategy's orders (partly) filled; the position is already updated."""
+
+    # -- restarting ------------------------------------------------------------------------------
+    def history_needed(self) -> int:
+        """Past bars this strategy needs before its decisions mean anything (0: none)."""
+        return 0
+
+    def warm_up(self, bars: Iterable[Bar]) -> int:
+        """Feed past ``bars`` to the indicators without acting on them; returns how many.
+
+        Signals and orders the bars would have caused are dropped, and the position and in-flight
+        view are left as they were, then ``realign`` makes the decision state agree with them.
+        """
+        ctx, position, in_flight = self._ctx, dict(self._position), dict(self._in_flight)
+        self._ctx = _SILENT
+        count = 0
+        try:
+            for bar in bars:
+                self.on_bar(bar)
+                count += 1
+        finally:
+            self._ctx = ctx
+            self._position, self._in_flight = position, in_flight
+            self.realign()
+        return count
+
+    def resume(self, positions: Mapping[str, Decimal], in_flight: Mapping[str, Decimal]) -> None:
+        """Start from a stored position and the quantity of orders still open (signed)."""
+        self._position = {s: q for s, q in positions.items() if q}
+        self._in_flight = {s: q for s, q in in_flight.items() if q}
+        self.realign()
+
+    def realign(self) -> None:
+        """Make decision state kept beside the position (a held direction) agree with it."""
 
     # -- bookkeeping the host calls ------------------------------------------------------------
     def handle_fill(self, fill: Fill) -> None:

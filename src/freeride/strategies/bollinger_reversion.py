@@ -34,6 +34,9 @@ class BollingerReversion(DirectionalStrategy[BollingerReversionParams]):
         super().__init__(strategy_id, symbol, params)
         self._bands = Bollinger(params.period, params.k)
 
+    def history_needed(self) -> int:
+        return self.params.period + 1
+
     def on_bar(self, bar: Bar) -> None:
         b = self._bands
         close = bar.close

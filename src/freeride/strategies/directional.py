@@ -132,6 +132,11 @@ class DirectionalStrategy(Strategy, Generic[P]):
             quantity = self.params.quantity_at(bar.close) * direction if direction else ZERO
         self.target(self.symbol, quantity, bar.ts_event, reason)
 
+    def realign(self) -> None:
+        """The direction held is the one the exposure (position plus in flight) says."""
+        exposure = self.exposure(self.symbol)
+        self.direction = 1 if exposure > 0 else -1 if exposure < 0 else 0
+
     def handle_order(self, order: Order) -> None:
         """An order refused or cancelled leaves the strategy where it really stands."""
         super().handle_order(order)

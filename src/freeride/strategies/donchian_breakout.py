@@ -38,6 +38,10 @@ class DonchianBreakout(DirectionalStrategy[DonchianBreakoutParams]):
         self._exit_hi = RollingExtreme(params.exit_period, highest=True)
         self._exit_lo = RollingExtreme(params.exit_period, highest=False)
 
+    def history_needed(self) -> int:
+        """Both channels full, of the bars before the current one."""
+        return max(self.params.period, self.params.exit_period) + 1
+
     def on_bar(self, bar: Bar) -> None:
         close = bar.close
         hi, lo = self._hi.value, self._lo.value  # of the previous bars (NaN until ready)

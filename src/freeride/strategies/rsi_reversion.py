@@ -39,6 +39,10 @@ class RsiReversion(DirectionalStrategy[RsiReversionParams]):
         super().__init__(strategy_id, symbol, params)
         self._rsi = RSI(params.period)
 
+    def history_needed(self) -> int:
+        """Wilder's smoothing remembers long: five periods bring the seed's weight near 1 %."""
+        return 5 * self.params.period + 1
+
     def on_bar(self, bar: Bar) -> None:
         rsi = self._rsi.update(bar.close)
         if rsi != rsi:  # not ready (NaN)

@@ -66,6 +66,10 @@ class SmaCross(DirectionalStrategy[SmaCrossParams]):
         """One step per close: +1 on a cross above, -1 on a cross below, else 0."""
         return sma_crossings(params.fast, params.slow)
 
+    def history_needed(self) -> int:
+        """The slow average and the bar before it (a cross compares two bars)."""
+        return self.params.slow + 1
+
     def on_bar(self, bar: Bar) -> None:
         # the hot path of every backtest: both averages and the cross test are one call
         side = self._cross(bar.close)
@@ -104,6 +108,10 @@ class EmaCross(SmaCross):
     @classmethod
     def _crossings(cls, params: SmaCrossParams) -> CrossStep:
         return crossings(EMA(params.fast).update, EMA(params.slow).update)
+
+    def history_needed(self) -> int:
+        """Three slow windows: the SMA seed's weight has faded to about 5 % by then."""
+        return 3 * self.params.slow + 1
 
     @classmethod
     def averages_np(cls, params: SmaCrossParams, bars: BarArrays) -> tuple[FloatArray, FloatArray]:

@@ -10,7 +10,7 @@ from pathlib import Path
 from freeride.adapters.simulator.config import SimulatorConfig
 from freeride.adapters.simulator.data import SimulatorData
 from freeride.app.live_runner import live_run_id, run_live
-from freeride.app.live_status import LiveStatus
+from freeride.app.live_status import LiveStatus, LiveSummary
 from freeride.config.settings import Settings, load_settings
 from freeride.core.clock import NS_PER_SECOND, ManualClock
 from freeride.core.instruments import parse_instrument
@@ -58,7 +58,7 @@ async def test_live_run_on_the_simulator_trades_at_the_quote_and_stores_it(tmp_p
 
     assert summary.run_id == live_run_id(settings, T0)
     assert summary.run_id.startswith("live-paper-20240603T150000Z-")
-    assert summary.ledger_run_id == summary.run_id  # a paper account lives as long as its run
+    assert summary.ledger_run_id == "live-paper-live"  # the paper account outlives the run
     assert summary.simulated
     assert summary.broker == "paper"
     assert summary.stopped_by == "until"
@@ -114,21 +114,80 @@ async def test_max_seconds_ends_the_run_on_the_clock(tmp_path: Path) -> None:
     assert summary.last_prices["AAPL"] > 0
 
 
-async def test_a_second_paper_run_on_the_same_database_trades_on_its_own_ledger(tmp_path: Path) -> None:
+async def _trade_for(settings: Settings, start: int, minutes: int, **kw: object) -> LiveSummary:
+    clock = ManualClock(start)
+    status = LiveStatus()
+    task = asyncio.create_task(
+        run_live(settings, clock, max_seconds=minutes * 60, status=status, **kw)  # type: ignore[arg-type]
+    )
+    await asyncio.wait_for(status.ready.wait(), timeout=30)
+    while not task.done():
+        clock.advance(1)
+        await turns(8)
+    return await task
+
+
+async def test_a_restarted_paper_account_continues_where_it_stopped(tmp_path: Path) -> None:
     settings = live_settings(tmp_path)
-    summaries = []
-    for start in (T0, T0 + 3_600 * NS_PER_SECOND):
-        clock = ManualClock(start)
-        status = LiveStatus()
-        task = asyncio.create_task(run_live(settings, clock, max_seconds=MINUTES * 60, status=status))
-        await asyncio.wait_for(status.ready.wait(), timeout=30)
-        while not task.done():
-            clock.advance(1)
-            await turns(8)
-        summaries.append(await task)
-    first, second = summaries
+    first = await _trade_for(settings, T0, MINUTES)
     assert first.positions  # the first run ended holding a position ...
+    second = await _trade_for(settings, T0 + 3_600 * NS_PER_SECOND, 10)
     assert second.run_id != first.run_id
     assert second.run_id[-8:] == first.run_id[-8:]  # same settings, same hash
-    assert second.fills >= 1  # ... and the second, on a fresh paper account, was not halted
+    assert second.ledger_run_id == first.ledger_run_id == "live-paper-live"
+    # ... which the second start holds again: cash and position rebuilt from the stored fills
+    assert second.starting_equity != Decimal("100000")
+    engine = create_engine(settings.database_url)
+    try:
+        events = await SystemEventRepository(engine).query(second.run_id)
+        fills = await FillRepository(engine).list_by_run("live-paper-live")
+    finally:
+        await engine.dispose()
+    reconciled = [e for e in events if e.kind == "reconcile_done"]
+    assert reconciled
+    assert reconciled[-1].message == "reconciliation: 0 corrections, 0 unexplained"  # not halted
+    held = sum((f.signed_quantity for f in fills), Decimal(0))
+    assert second.positions.get("AAPL", Decimal(0)) == held  # the strategy never doubled up
+    assert abs(held) <= Decimal(5)
+
+
+async def test_fresh_opens_a_new_paper_account_and_keeps_the_old_one(tmp_path: Path) -> None:
+    settings = live_settings(tmp_path)
+    first = await _trade_for(settings, T0, MINUTES)
+    second = await _trade_for(settings, T0 + 3_600 * NS_PER_SECOND, 1, fresh=True)
     assert second.starting_equity == Decimal("100000")
+    engine = create_engine(settings.database_url)
+    try:
+        archived = [
+            r for r in await RunRepository(engine).list_runs() if r.run_id.startswith("live-paper-live@")
+        ]
+        assert len(archived) == 1
+        kept = await FillRepository(engine).list_by_run(archived[0].run_id)
+    finally:
+        await engine.dispose()
+    assert len(kept) == first.fills
+
+
+async def test_strategies_warm_up_from_history_then_from_what_was_stored(tmp_path: Path) -> None:
+    settings = live_settings(tmp_path)  # sma 2/4 on 1m bars: 5 bars of history needed
+    clock = ManualClock(T0)
+    status = LiveStatus()
+    task = asyncio.create_task(run_live(settings, clock, max_seconds=10 * 60, status=status))
+    await asyncio.wait_for(status.ready.wait(), timeout=30)
+    # an empty database: the history came through the gateway (the simulator here)
+    assert "warm-up: 5 bars fetched through the gateway" in status.notes
+    assert not [n for n in status.notes if "warm-up short" in n]
+    while not task.done():
+        clock.advance(1)
+        await turns(8)
+    await task
+    # restarted right away: the ten minutes just stored are enough, nothing is fetched
+    clock = ManualClock(T0 + 10 * 60 * NS_PER_SECOND)
+    status = LiveStatus()
+    task = asyncio.create_task(run_live(settings, clock, max_seconds=60, status=status))
+    await asyncio.wait_for(status.ready.wait(), timeout=30)
+    assert not [n for n in status.notes if "warm-up" in n]
+    while not task.done():
+        clock.advance(1)
+        await turns(8)
+    await task

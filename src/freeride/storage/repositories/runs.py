@@ -17,7 +17,7 @@ from freeride.core.system import Level, SystemEvent
 from freeride.ports.repositories import RunInfo
 from freeride.storage import rows, writes
 from freeride.storage.repositories._base import Repository, upsert_row
-from freeride.storage.tables import fills, orders, positions, runs, system_events
+from freeride.storage.tables import fills, order_approvals, orders, positions, runs, system_events
 
 _SEVERITY = list(Level)  # declared from least to most severe
 
@@ -54,6 +54,20 @@ class RunRepository(Repository):
                 result = await conn.execute(sa.delete(table).where(table.c.run_id == run_id))
                 deleted += result.rowcount
         return deleted
+
+    async def archive(self, run_id: str, archived_id: str) -> None:
+        """Move a run's ledger (orders, fills, positions, approvals) under ``archived_id``, in one
+        transaction, keeping everything; the run record stays for the run's next life."""
+        async with self._engine.begin() as conn:
+            row = (await conn.execute(sa.select(runs).where(runs.c.run_id == run_id))).first()
+            if row is None:
+                raise InvalidInput(f"cannot archive run {run_id!r}: no such run")
+            values = {**row._mapping, "run_id": archived_id, "name": f"{row.name} (archived)"}
+            await conn.execute(sa.insert(runs).values(values))
+            for table in (orders, fills, positions, order_approvals):
+                await conn.execute(
+                    sa.update(table).where(table.c.run_id == run_id).values(run_id=archived_id)
+                )
 
     async def get(self, run_id: str) -> RunInfo | None:
         async with self._engine.connect() as conn:
