@@ -22,6 +22,7 @@ from freeride.core.orders import Fill, Order, Position, Signal
 from freeride.core.snapshot import Snapshot
 from freeride.core.system import SystemEvent
 from freeride.exchange.portfolio import Portfolio
+from freeride.ports.journal import JournalRecord
 from freeride.ports.repositories import RunInfo
 
 
@@ -245,12 +246,20 @@ class AccountOut(BaseModel):
 
 
 class SystemEventOut(BaseModel):
+    """A journal entry; ``source`` is the component that reported it (also as ``component``)."""
+
     source: str
     kind: str
     level: str
     message: str
     data: dict[str, Any]
     ts_event: int
+    ts_init: int | None = None
+    id: int | None = None
+    run_id: str | None = None
+    component: str | None = None
+    symbol: str | None = None
+    correlation_id: str | None = None
 
     @classmethod
     def of(cls, e: SystemEvent) -> SystemEventOut:
@@ -261,7 +270,18 @@ class SystemEventOut(BaseModel):
             message=e.message,
             data=dict(e.data),
             ts_event=e.ts_event,
+            ts_init=e.ts_init,
+            component=e.source,
+            symbol=e.symbol,
+            correlation_id=e.correlation_id,
         )
+
+    @classmethod
+    def of_record(cls, r: JournalRecord) -> SystemEventOut:
+        out = cls.of(r.event)
+        out.id = r.id
+        out.run_id = r.run_id
+        return out
 
 
 class RunOut(BaseModel):

@@ -26,6 +26,7 @@ from freeride.app.alerts import build_alerts
 from freeride.app.api import ApiServer, ApiState, build_api_state
 from freeride.app.execution import replay_order_manager
 from freeride.app.gateway import build_market_data
+from freeride.app.ops import build_ops
 from freeride.app.runtime import Runtime
 from freeride.app.serving import Serving
 from freeride.app.sleeves import paper_exchanges, strategy_hosts
@@ -166,6 +167,7 @@ async def run_embedded(
         router = replay_order_manager(settings, engine, bus, clock, run_id, dict(by_strategy))
         alerts = build_alerts(settings, bus, engine, clock) if settings.alerts.enabled else None
         rt.add(recorder)
+        rt.add_all(build_ops(settings, bus, engine, clock, role="run").components)
         rt.add_all(alerts.components if alerts else [])
         rt.add(router)
         rt.add_all(s.host for s in sleeves)

@@ -48,6 +48,7 @@ from freeride.app.execution import build_execution
 from freeride.app.gateway import Transports, build_market_data
 from freeride.app.live_status import LiveStatus, LiveSummary
 from freeride.app.market_feed import live_feed
+from freeride.app.ops import build_ops
 from freeride.app.runtime import Runtime
 from freeride.app.secrets import extra_secret_stores
 from freeride.app.serving import Serving
@@ -163,6 +164,7 @@ async def run_live(
         # the core (storage, alerts, execution, the gateway) starts first and stops last: the
         # broker's account is read, strategies resume and warm up before the front trades
         rt.add(recorder)
+        rt.add_all(build_ops(settings, bus, engine, clock, role="live").components)
         rt.add_all(alerts.components if alerts else [])
         rt.add_all(execution.components)
         rt.add(market.gateway)

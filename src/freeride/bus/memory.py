@@ -4,14 +4,26 @@ Hot-path handlers run synchronously, in subscription priority order, on the publ
 an event published from inside a handler is delivered after the current one has reached every
 subscriber, so every subscriber sees events in publish order. I/O components get an
 ``EventQueue`` instead and drain it in their own task.
+
+Causality: every event published from outside a handler starts a chain, and everything published
+while that event is being delivered (by its handlers, and by theirs) belongs to the same chain.
+``correlation_id`` names the chain of the event being delivered (``None`` between dispatches);
+a ``SystemEvent`` published inside a chain without an id of its own is stamped with it. A handler
+that knows its event continues an older chain (a fill of an order placed on an earlier bar) says
+so with ``adopt``; code outside any dispatch continues one with ``continuing``. The cost is two
+attribute writes per top-level publish: no context variable, no per-event allocation.
 """
 
 from __future__ import annotations
 
 import itertools
+import secrets
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import msgspec
 import structlog
 
 from freeride.bus import topics
@@ -52,6 +64,12 @@ class InMemoryBus:
         self._dispatching = False
         self.published = 0
         self.handler_failures = 0
+        # the chain being delivered: its number in this process, or an id adopted from elsewhere
+        self._chain = 0
+        self._chain_id: str | None = None
+        self._inherited: str | None = None
+        self._root: Any = None
+        self.chain_prefix = f"{secrets.randbits(32):08x}"
 
     # -- subscribing -------------------------------------------------------------------------
     def subscribe(self, pattern: str, handler: Handler, *, priority: int = 0) -> _Sub:
@@ -95,9 +113,14 @@ class InMemoryBus:
         if not handlers:
             return
         if self._dispatching:
+            if type(event) is SystemEvent and event.correlation_id is None:
+                event = msgspec.structs.replace(event, correlation_id=self.correlation_id)
             self._backlog.append((topic, event))
             return
         self._dispatching = True
+        self._chain = self.published + 1
+        self._chain_id = self._inherited
+        self._root = event
         try:
             self._deliver(topic, event, handlers)
             backlog = self._backlog
@@ -107,6 +130,36 @@ class InMemoryBus:
                 self._deliver(t, e, hs if hs is not None else self._resolve(t))
         finally:
             self._dispatching = False
+            self._root = None
+
+    # -- causality -----------------------------------------------------------------------------
+    @property
+    def correlation_id(self) -> str | None:
+        """The chain of the event being delivered; ``None`` outside a dispatch."""
+        if not self._dispatching:
+            return None
+        if self._chain_id is None:
+            self._chain_id = f"{self.chain_prefix}-{self._chain}"
+        return self._chain_id
+
+    @property
+    def root(self) -> Any:
+        """The event that started the current dispatch (what a chain's first hop was)."""
+        return self._root
+
+    def adopt(self, correlation_id: str) -> None:
+        """The rest of the current dispatch belongs to chain ``correlation_id``."""
+        if self._dispatching:
+            self._chain_id = correlation_id
+
+    @contextmanager
+    def continuing(self, correlation_id: str | None) -> Iterator[None]:
+        """Events published at top level inside the block continue ``correlation_id``'s chain."""
+        before, self._inherited = self._inherited, correlation_id
+        try:
+            yield
+        finally:
+            self._inherited = before
 
     def _deliver(self, topic: str, event: Any, handlers: tuple[Handler, ...]) -> None:
         self.published += 1

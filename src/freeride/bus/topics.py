@@ -132,3 +132,19 @@ def validate_pattern(pattern: str) -> str:
 def outbox_ready() -> str:
     """Notifications were committed to the outbox: the relay wakes without polling."""
     return "notify.outbox.ready"
+
+
+def delivery(channel: str) -> str:
+    """What became of a notification on ``channel`` (delivered, retrying, dead)."""
+    return f"notify.delivery.{_key(channel)}"
+
+
+ALL_DELIVERIES = "notify.delivery.>"
+
+
+def anomaly(detector: str) -> str:
+    """An anomaly opened or resolved, by the detector (rule) that saw it."""
+    return f"ops.anomaly.{_key(detector)}"
+
+
+ALL_ANOMALIES = "ops.anomaly.>"

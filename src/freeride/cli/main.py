@@ -12,6 +12,7 @@ from freeride.cli.backtest import register as register_backtest
 from freeride.cli.broker import register as register_broker
 from freeride.cli.config import register as register_config
 from freeride.cli.doctor import register as register_doctor
+from freeride.cli.events import register as register_events
 from freeride.cli.live import register as register_live
 from freeride.cli.market import register as register_market
 from freeride.cli.notify import register as register_notify
@@ -29,6 +30,7 @@ register_broker(app)
 register_live(app)
 register_config(app)
 register_service(app)
+register_events(app)
 
 __all__ = ["_run", "app", "main"]
 

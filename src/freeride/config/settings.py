@@ -27,6 +27,7 @@ from freeride.config.api import ApiSettings
 from freeride.config.execution import ExecutionSettings
 from freeride.config.notify import NotifySettings
 from freeride.config.paths import config_file, default_database_url
+from freeride.config.ops import OpsSettings
 from freeride.config.problems import InvalidSettings, SettingProblem, problem, problems_from
 from freeride.config.provenance import file_of, layers
 from freeride.config.run import FeedSettings, FrozenConfig, RunSettings, default_feeds, shipped_files
@@ -317,6 +318,7 @@ class Settings(BaseSettings):
     notify: NotifySettings = Field(default_factory=NotifySettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     execution: ExecutionSettings = Field(default_factory=ExecutionSettings)
+    ops: OpsSettings = Field(default_factory=OpsSettings)
     watchlists: dict[str, list[str]] = Field(default_factory=dict)
     """Symbols streamed for alerts, research and the dashboard, by list name; nothing trades them."""
     sleeves: list[SleeveSettings] = Field(default_factory=list)

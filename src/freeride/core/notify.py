@@ -69,3 +69,29 @@ def target_fingerprint(*parts: str) -> str:
 
 
 FINGERPRINT_SALT = b"freeride-notify-target"
+
+
+class DeliveryStatus(StrEnum):
+    DELIVERED = "delivered"
+    RETRYING = "retrying"  # failed for now, will be tried again
+    DEAD = "dead"  # refused for good
+
+
+class Delivery(msgspec.Struct, frozen=True, kw_only=True):
+    """What became of one notification on one attempt: for the journal, metrics and traces.
+
+    ``source`` and ``key`` are the notification's (an alert's id); ``created_ns`` is when it was
+    made (for an alert, its firing's ``ts_init``), so ``ts_event - created_ns`` is how long the
+    operator waited for it.
+    """
+
+    channel: str
+    source: str
+    key: str
+    title: str
+    status: DeliveryStatus
+    attempts: int
+    created_ns: int
+    error: str | None = None
+    ts_event: int
+    ts_init: int

@@ -45,7 +45,7 @@ from freeride.bus import topics
 from freeride.core.clock import NS_PER_SECOND, Clock, ns_to_datetime
 from freeride.core.component import Component
 from freeride.core.errors import AuthError, InvalidInput, RateLimited
-from freeride.core.notify import ChannelGone, Notification
+from freeride.core.notify import ChannelGone, Delivery, DeliveryStatus, Notification, OutboxItem
 from freeride.core.system import Level, SystemEvent
 from freeride.net.retry import Backoff
 from freeride.ports.bus import Bus, Subscription
@@ -248,12 +248,12 @@ class OutboxRelay(Component):
             return False
         notifier = self.notifiers[channel]
         packets = notifier.pack([(item.id, item.notification) for item in items])
-        attempts = {item.id: item.attempts for item in items}
+        by_id = {item.id: item for item in items}
         sent: list[int] = []
         try:
             for i, packet in enumerate(packets):
                 rest = [pid for p in packets[i:] for pid in p.ids]
-                outcome = await self._send(channel, notifier, packet, rest, attempts)
+                outcome = await self._send(channel, notifier, packet, rest, by_id)
                 if outcome is None:
                     return False
                 sent.extend(outcome.ids)
@@ -271,7 +271,7 @@ class OutboxRelay(Component):
             sent.clear()
 
     async def _send(
-        self, channel: str, notifier: Notifier, packet: Packet, rest: list[int], attempts: dict[int, int]
+        self, channel: str, notifier: Notifier, packet: Packet, rest: list[int], by_id: dict[int, OutboxItem]
     ) -> _Outcome | None:
         """Send one message: the ids it delivered, or ``None`` to stop the round (rest rescheduled)."""
         repo, clock = self._repo, self._clock
@@ -286,6 +286,7 @@ class OutboxRelay(Component):
             return None
         except (ChannelGone, AuthError) as exc:
             await self._disable(channel, str(exc))
+            self._report(by_id, packet.ids, DeliveryStatus.RETRYING, str(exc))
             return None
         except InvalidInput as exc:
             self.failures += 1
@@ -293,18 +294,48 @@ class OutboxRelay(Component):
             self._system(
                 Level.ERROR, "message_refused", f"{channel}: a message was refused for good: {exc}", channel
             )
+            self._report(by_id, packet.ids, DeliveryStatus.DEAD, str(exc))
             return _Outcome(ids=[])
         except Exception as exc:
             self.failures += 1
-            tries = min(attempts.get(rest[0], 0), 30)
+            first = by_id.get(rest[0])
+            tries = min(first.attempts if first is not None else 0, 30)
             wait = min(self.config.retry_cap_s, self.config.retry_base_s * 2.0**tries)
             await repo.reschedule(
                 rest, clock.now_ns() + int(wait * NS_PER_SECOND), repr(exc), count_attempt=True
             )
             log.warning("notify.delivery_failed", channel=channel, error=repr(exc), retry_in_s=wait)
+            self._report(by_id, packet.ids, DeliveryStatus.RETRYING, repr(exc))
             return None
         self.messages += 1
+        self._report(by_id, packet.ids, DeliveryStatus.DELIVERED, None)
         return _Outcome(ids=list(packet.ids), pause_s=delivered.pause_s)
+
+    def _report(
+        self, by_id: dict[int, OutboxItem], ids: tuple[int, ...], status: DeliveryStatus, error: str | None
+    ) -> None:
+        """One ``Delivery`` per notification of a message, for the journal, metrics and traces."""
+        now = self._clock.now_ns()
+        for item_id in ids:
+            item = by_id.get(item_id)
+            if item is None:
+                continue
+            n = item.notification
+            self._bus.publish(
+                topics.delivery(n.channel),
+                Delivery(
+                    channel=n.channel,
+                    source=n.source,
+                    key=n.key,
+                    title=n.title,
+                    status=status,
+                    attempts=item.attempts + 1,
+                    created_ns=n.ts_init,
+                    error=error,
+                    ts_event=now,
+                    ts_init=now,
+                ),
+            )
 
     async def _disable(self, channel: str, why: str) -> None:
         await self._save(channel, why)  # first: a stop right after this must not lose the record

@@ -58,3 +58,21 @@ class Bus(Protocol):
     ) -> Inbox:
         """A bounded inbox for an I/O component, with a stated overflow policy."""
         ...
+
+
+class CausalBus(Bus, Protocol):
+    """A bus that names the chain of events being delivered (see ``bus.memory``)."""
+
+    @property
+    def correlation_id(self) -> str | None:
+        """The chain of the event being delivered; ``None`` outside a dispatch."""
+        ...
+
+    @property
+    def root(self) -> Any:
+        """The event that started the current dispatch."""
+        ...
+
+    def adopt(self, correlation_id: str) -> None:
+        """The rest of the current dispatch belongs to chain ``correlation_id``."""
+        ...

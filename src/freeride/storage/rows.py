@@ -35,7 +35,17 @@ def _fields(table_name: str, skip: tuple[str, ...] = ()) -> tuple[str, ...]:
 ORDER_FIELDS = _fields("orders", skip=("run_id",))
 FILL_FIELDS = _fields("fills", skip=("run_id",))
 POSITION_FIELDS = _fields("positions", skip=("run_id",))
-EVENT_FIELDS = ("source", "kind", "level", "message", "data", "ts_event", "ts_init")
+EVENT_FIELDS = (
+    "source",
+    "kind",
+    "level",
+    "message",
+    "data",
+    "ts_event",
+    "ts_init",
+    "symbol",
+    "correlation_id",
+)
 
 # A bar row is its series id followed by these Bar fields, stored as they are; the symbol and
 # interval live once in ``series``.
@@ -97,6 +107,9 @@ def as_is(value: Any) -> Any:
     return value
 
 
+_JSON = msgspec.json.Encoder()
+
+
 def json_text(value: Any) -> str:
     return msgspec.json.encode(value).decode()
 
@@ -108,9 +121,21 @@ def run_rows(
     return [(run_id, *(to_db(getattr(item, f)) for f in fields)) for item in items]
 
 
-def event_rows(run_id: str, events: Iterable[SystemEvent]) -> list[tuple[Any, ...]]:
+def event_rows(run_id: str | None, events: Iterable[SystemEvent]) -> list[tuple[Any, ...]]:
+    encode = _JSON.encode
     return [
-        (run_id, e.source, e.kind, e.level.value, e.message, json_text(e.data), e.ts_event, e.ts_init)
+        (
+            run_id,
+            e.source,
+            e.kind,
+            e.level.value,
+            e.message,
+            encode(e.data).decode(),
+            e.ts_event,
+            e.ts_init,
+            e.symbol,
+            e.correlation_id,
+        )
         for e in events
     ]
 

@@ -173,11 +173,14 @@ positions = sa.Table(
     _ns("ts_init"),
 )
 
+# The journal (revision 0005 made it one): every system event and domain fact worth keeping, with
+# the instrument it concerns and the chain of events it belongs to. ``run_id`` is empty for facts
+# of no run (a ``freeride kill`` from another shell, a process start). ``source`` is the component.
 system_events = sa.Table(
     "system_events",
     metadata,
     sa.Column("id", _BIG_ID, primary_key=True, autoincrement=True),
-    sa.Column("run_id", sa.String(), _run_fk(), nullable=False),
+    sa.Column("run_id", sa.String(), _run_fk(), nullable=True),
     sa.Column("source", sa.String(), nullable=False),
     sa.Column("kind", sa.String(), nullable=False),
     sa.Column("level", sa.String(), nullable=False),
@@ -185,9 +188,15 @@ system_events = sa.Table(
     sa.Column("data", sa.JSON, nullable=False),
     _ns("ts_event"),
     _ns("ts_init"),
+    sa.Column("symbol", sa.String(), nullable=True),
+    sa.Column("correlation_id", sa.String(), nullable=True),
     sa.Index(None, "run_id", "ts_event"),
     sa.Index(None, "run_id", "level", "ts_event"),
     sa.Index(None, "source", "ts_event"),
+    sa.Index(None, "ts_event"),
+    sa.Index(None, "kind", "ts_event"),
+    sa.Index(None, "symbol", "ts_event"),
+    sa.Index(None, "correlation_id"),
 )
 
 # -- alerts, notifications and API tokens (revision 0002) ---------------------------------------

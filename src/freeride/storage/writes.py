@@ -203,12 +203,23 @@ async def write_fills(conn: AsyncConnection, run_id: str, fills: Sequence[Fill])
     return len(rows)
 
 
-async def write_system_events(conn: AsyncConnection, run_id: str, events: Sequence[SystemEvent]) -> int:
-    """Append system events; returns how many."""
+async def write_system_events(
+    conn: AsyncConnection, run_id: str | None, events: Sequence[SystemEvent]
+) -> int:
+    """Append system events (the journal) under ``run_id`` (``None``: of no run); returns how many.
+
+    On SQLite the rows go to the driver's ``executemany`` directly, as bars do: SQLAlchemy's own
+    per-statement work would be most of the cost of a journal batch.
+    """
     if not events:
         return 0
-    sql = _insert_sql("system_events", ("run_id", *R.EVENT_FIELDS), conn.dialect.name)
-    await conn.exec_driver_sql(sql, R.event_rows(run_id, events))
+    dialect = conn.dialect.name
+    sql = _insert_sql("system_events", ("run_id", *R.EVENT_FIELDS), dialect)
+    rows = R.event_rows(run_id, events)
+    if dialect == "sqlite":
+        await (await _driver(conn)).executemany(sql, rows)
+    else:
+        await conn.exec_driver_sql(sql, rows)
     return len(events)
 
 

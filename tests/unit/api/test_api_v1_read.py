@@ -6,6 +6,8 @@ import pytest
 from v1_rig import OTHER_RUN, RUN, T0, V1
 
 from freeride.app.live import LiveViews
+from freeride.core.clock import NS_PER_SECOND as NS
+from freeride.core.system import SystemEvent
 
 
 async def test_instruments_list_and_one(v1: V1) -> None:
@@ -134,6 +136,49 @@ async def test_events_filter_by_level_source_run_and_time(v1: V1) -> None:
     bad = await v1.get("/api/v1/events", min_level="loud")
     assert bad.status_code == 422
     assert "min_level" in bad.json()["error"]["message"]
+
+
+async def test_events_filter_the_journal_by_kind_component_symbol_chain_and_after_id(v1: V1) -> None:
+    await v1.repos.journal.append(
+        [
+            SystemEvent(
+                source="execution",
+                kind="order_filled",
+                message="filled",
+                ts_event=T0 + 10 * NS,
+                ts_init=T0 + 10 * NS,
+                symbol="GOOG",
+                correlation_id="c-1",
+            ),
+            SystemEvent(
+                source="execution",
+                kind="fill",
+                message="fill",
+                ts_event=T0 + 11 * NS,
+                ts_init=T0 + 11 * NS,
+                symbol="EUR/USD",
+                correlation_id="c-2",
+            ),
+        ],
+        RUN,
+    )
+    body = (await v1.get("/api/v1/events", kind=["order_filled", "fill"])).json()
+    assert [e["kind"] for e in body["items"]] == ["fill", "order_filled"]
+    assert body["items"][0]["component"] == "execution"
+    assert body["items"][0]["run_id"] == RUN
+    assert (await v1.get("/api/v1/events", component=["execution", "broker"])).json()["total"] == 3
+    one = (await v1.get("/api/v1/events", symbol="GOOG")).json()["items"]
+    assert [(e["kind"], e["correlation_id"]) for e in one] == [("order_filled", "c-1")]
+    assert (await v1.get("/api/v1/events", correlation_id="c-2")).json()["items"][0]["symbol"] == "EUR/USD"
+    newest = max(e["id"] for e in (await v1.get("/api/v1/events")).json()["items"])
+    assert (await v1.get("/api/v1/events", after_id=newest)).json()["items"] == []
+    assert [e["kind"] for e in (await v1.get("/api/v1/events", after_id=newest - 1)).json()["items"]] == [
+        "fill"
+    ]
+    paged = (await v1.get("/api/v1/events", limit=2, offset=1)).json()
+    assert paged["total"] == 6
+    assert len(paged["items"]) == 2
+    assert (await v1.get("/api/v1/events", after_id=-1)).status_code == 422
 
 
 async def test_runs_list_filter_and_one(v1: V1) -> None:

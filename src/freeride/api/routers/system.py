@@ -19,6 +19,7 @@ from freeride.api.pages import Page, Paging
 from freeride.api.views import RunOut, SystemEventOut
 from freeride.config.urls import mask_url
 from freeride.core.system import Level
+from freeride.ports.journal import JournalQuery
 
 router = APIRouter(prefix="/api/v1", tags=["system"], responses=ERROR_RESPONSES)
 SCAN_LIMIT = 10_000
@@ -31,24 +32,47 @@ async def events(
     run: Annotated[str | None, Query(pattern=RUN_ID_PATTERN, description="only this run")] = None,
     level: Level | None = None,
     min_level: Level | None = None,
-    source: Annotated[str | None, Query(max_length=64)] = None,
+    source: Annotated[
+        str | None, Query(max_length=64, description="the component (same as component)")
+    ] = None,
+    component: Annotated[
+        list[str] | None, Query(max_length=64, description="any of these components")
+    ] = None,
+    kind: Annotated[list[str] | None, Query(max_length=64, description="any of these kinds")] = None,
+    symbol: Annotated[str | None, Query(max_length=32, description="only this instrument")] = None,
+    correlation_id: Annotated[str | None, Query(max_length=64, description="only this chain")] = None,
+    after_id: Annotated[int | None, Query(ge=0, description="only entries newer than this id")] = None,
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> Page[SystemEventOut]:
-    """System events, newest first, filtered by run, level (or worse), source and time."""
+    """The journal, newest first: system events and domain facts, filtered by run, level (or
+    worse), component, kind, instrument, chain and time; ``after_id`` reads only what is new."""
     if paging.offset + paging.limit > SCAN_LIMIT:
         raise ApiError(422, f"offset + limit must be <= {SCAN_LIMIT}", fields=[("offset", "too far")])
-    rows = await repos.system_events.query(
-        run,
+    components = tuple(component or ()) + ((source,) if source else ())
+    query = JournalQuery(
+        run_id=run,
         level=level,
         min_level=min_level,
-        source=source,
+        components=components,
+        kinds=tuple(kind or ()),
+        symbol=symbol,
+        correlation_id=correlation_id,
+        after_id=after_id,
         start_ns=time_ns(start, "start"),
         end_ns=time_ns(end, "end"),
-        limit=SCAN_LIMIT,
+        limit=paging.limit,
+        offset=paging.offset,
         newest_first=True,
     )
-    return Page[SystemEventOut].of([SystemEventOut.of(e) for e in rows], paging)
+    rows = await repos.journal.query(query)
+    total = await repos.journal.count(query)
+    return Page[SystemEventOut](
+        items=[SystemEventOut.of_record(r) for r in rows],
+        total=total,
+        limit=paging.limit,
+        offset=paging.offset,
+    )
 
 
 @router.get("/runs", dependencies=READ)

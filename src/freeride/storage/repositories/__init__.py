@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from freeride.storage.repositories.alerts import AlertRepository
 from freeride.storage.repositories.channels import ChannelStateRepository
+from freeride.storage.repositories.journal import JournalRepository
 from freeride.storage.repositories.market import BarRepository, InstrumentRepository
 from freeride.storage.repositories.outbox import OutboxRepository
 from freeride.storage.repositories.runs import RunRepository, SystemEventRepository
@@ -24,6 +25,7 @@ __all__ = [
     "ChannelStateRepository",
     "FillRepository",
     "InstrumentRepository",
+    "JournalRepository",
     "OrderRepository",
     "OutboxRepository",
     "PositionRepository",
@@ -49,6 +51,7 @@ class Repositories:
     outbox: OutboxRepository
     tokens: TokenRepository
     channels: ChannelStateRepository
+    journal: JournalRepository
 
     @classmethod
     def from_engine(cls, engine: AsyncEngine) -> Repositories:
@@ -64,4 +67,5 @@ class Repositories:
             outbox=OutboxRepository(engine),
             tokens=TokenRepository(engine),
             channels=ChannelStateRepository(engine),
+            journal=JournalRepository(engine),
         )

@@ -1,0 +1,64 @@
+"""What ``freeride events`` and ``freeride trace`` do, as async functions over ``Settings``.
+
+They read the journal from the database alone, so they work beside a running engine (in another
+shell) or after it stopped. ``follow`` polls for entries newer than the last one it returned:
+the journal's ids increase in insertion order, whichever process wrote them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from freeride.config.settings import Settings
+from freeride.core.clock import Clock
+from freeride.ports.journal import JournalQuery, JournalRecord
+from freeride.storage.engine import create_engine
+from freeride.storage.migrate import upgrade
+from freeride.storage.repositories import JournalRepository
+
+
+@asynccontextmanager
+async def journal_of(settings: Settings) -> AsyncIterator[JournalRepository]:
+    await upgrade(settings.database_url)
+    engine: AsyncEngine = create_engine(settings.database_url)
+    try:
+        yield JournalRepository(engine)
+    finally:
+        await engine.dispose()
+
+
+async def read_events(settings: Settings, query: JournalQuery) -> list[JournalRecord]:
+    """The newest ``query.limit`` matching entries, oldest first (as a log reads)."""
+    async with journal_of(settings) as repo:
+        newest = await repo.query(msgspec.structs.replace(query, newest_first=True))
+    return newest[::-1]
+
+
+async def follow_events(
+    settings: Settings, query: JournalQuery, clock: Clock, every_s: float = 1.0
+) -> AsyncIterator[list[JournalRecord]]:
+    """First the newest ``query.limit`` entries, then every new one as it is written, until cancelled."""
+    async with journal_of(settings) as repo:
+        first = (await repo.query(msgspec.structs.replace(query, newest_first=True)))[::-1]
+        yield first
+        last = first[-1].id if first else await _last_id(repo)
+        while True:
+            await clock.sleep(every_s)
+            batch = await repo.query(msgspec.structs.replace(query, after_id=last, limit=1_000))
+            if batch:
+                last = batch[-1].id
+                yield batch
+
+
+async def _last_id(repo: JournalRepository) -> int:
+    newest = await repo.query(JournalQuery(limit=1, newest_first=True, after_id=0))
+    return newest[0].id if newest else 0
+
+
+async def read_chain(settings: Settings, correlation_id: str) -> list[JournalRecord]:
+    async with journal_of(settings) as repo:
+        return await repo.query(JournalQuery(correlation_id=correlation_id, limit=10_000))

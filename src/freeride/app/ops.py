@@ -1,0 +1,122 @@
+"""Builds operations from ``Settings``: the journal, its retention, and the process's own entries.
+
+``OpsSetup.components`` is in start order and goes right after the recorder (so what they write
+at start and stop is stored) and before the components whose facts they journal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+import freeride
+from freeride.config.settings import Settings
+from freeride.core.clock import Clock
+from freeride.core.component import Component
+from freeride.core.system import Detail
+from freeride.journal.component import Journal
+from freeride.journal.process import ProcessJournal
+from freeride.journal.retention import JournalRetention
+from freeride.ports.bus import CausalBus
+from freeride.storage.repositories import JournalRepository
+
+
+@dataclass
+class OpsSetup:
+    journal: Journal | None
+    retention: JournalRetention | None
+    process: ProcessJournal
+    extra: list[Component] = field(default_factory=list)
+
+    @property
+    def components(self) -> list[Component]:
+        first: list[Component] = [self.process]
+        if self.retention is not None:
+            first.append(self.retention)
+        if self.journal is not None:
+            first.append(self.journal)
+        return [*first, *self.extra]
+
+
+def build_ops(
+    settings: Settings, bus: CausalBus, engine: AsyncEngine, clock: Clock, *, role: str = "engine"
+) -> OpsSetup:
+    """Everything ready to start; nothing touches the database until started."""
+    ops = settings.ops
+    repo = JournalRepository(engine)
+    return OpsSetup(
+        journal=Journal(bus, clock) if ops.journal else None,
+        retention=JournalRetention(repo, clock, ops.retention_days, every_s=ops.retention_every_s)
+        if ops.retention_every_s > 0
+        else None,
+        process=ProcessJournal(bus, clock, repo, describe_process, settings_sections(settings), role=role),
+    )
+
+
+def settings_sections(settings: Settings) -> dict[str, str]:
+    """A short hash of each settings section as shown (secrets masked, never hashed)."""
+    shown = settings.model_dump(mode="json")
+    return {
+        name: hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:12]
+        for name, value in sorted(shown.items())
+    }
+
+
+def describe_process() -> dict[str, Detail]:
+    """What is running: version, git commit (when run from a checkout), Python, process id."""
+    try:
+        installed = version("freeride")
+    except PackageNotFoundError:
+        installed = "unknown"
+    return {
+        "version": installed,
+        "commit": git_commit(Path(freeride.__file__).resolve().parent),
+        "python": platform.python_version(),
+        "pid": os.getpid(),
+        "host": platform.node(),
+    }
+
+
+def git_commit(start: Path) -> str | None:
+    """The commit checked out in the repository above ``start``; ``None`` when not in one."""
+    for folder in (start, *start.parents):
+        dot_git = folder / ".git"
+        if dot_git.is_file():  # a worktree: ".git" names the real git directory
+            text = dot_git.read_text(encoding="utf-8").strip()
+            if not text.startswith("gitdir:"):
+                return None
+            return _resolve_head(Path(text.removeprefix("gitdir:").strip()))
+        if dot_git.is_dir():
+            return _resolve_head(dot_git)
+    return None
+
+
+def _resolve_head(git_dir: Path) -> str | None:
+    try:
+        head = (git_dir / "HEAD").read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    if not head.startswith("ref:"):
+        return head or None
+    ref = head.removeprefix("ref:").strip()
+    common = git_dir
+    commondir = git_dir / "commondir"
+    if commondir.is_file():
+        common = (git_dir / commondir.read_text(encoding="utf-8").strip()).resolve()
+    for base in (git_dir, common):
+        loose = base / ref
+        if loose.is_file():
+            return loose.read_text(encoding="utf-8").strip() or None
+    packed = common / "packed-refs"
+    if packed.is_file():
+        for line in packed.read_text(encoding="utf-8").splitlines():
+            if line.endswith(" " + ref):
+                return line.split(" ", 1)[0]
+    return None

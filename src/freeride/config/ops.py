@@ -1,0 +1,36 @@
+"""Settings of operations: the journal and its retention."""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+
+from freeride.config.problems import problem
+from freeride.config.run import FrozenConfig
+from freeride.core.system import Level
+
+
+def _default_retention() -> dict[Level, float]:
+    return {Level.DEBUG: 7, Level.INFO: 90, Level.WARNING: 365, Level.ERROR: 730, Level.CRITICAL: 730}
+
+
+class OpsSettings(FrozenConfig):
+    journal: bool = True
+    """Write domain facts (signals, orders, fills, firings, deliveries, anomalies) to the journal."""
+    retention_days: dict[Level, float] = Field(default_factory=_default_retention)
+    """How long journal entries of each level are kept, in days; a level left out is kept for ever."""
+    retention_every_s: float = 3_600.0
+
+    @field_validator("retention_days")
+    @classmethod
+    def _retention(cls, value: dict[Level, float]) -> dict[Level, float]:
+        for level, days in value.items():
+            if not days > 0:
+                raise problem(f"retention for {level.value} is {days} days", "use a number of days > 0")
+        return value
+
+    @field_validator("retention_every_s")
+    @classmethod
+    def _not_negative(cls, value: float) -> float:
+        if value < 0:
+            raise problem(f"{value} is negative", "use 0 or more")
+        return value
