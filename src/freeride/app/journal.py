@@ -11,24 +11,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import msgspec
-from sqlalchemy.ext.asyncio import AsyncEngine
 
+from freeride.app.database import open_database
 from freeride.config.settings import Settings
 from freeride.core.clock import Clock
 from freeride.ports.journal import JournalQuery, JournalRecord
-from freeride.storage.engine import create_engine
-from freeride.storage.migrate import upgrade
 from freeride.storage.repositories import JournalRepository
 
 
 @asynccontextmanager
 async def journal_of(settings: Settings) -> AsyncIterator[JournalRepository]:
-    await upgrade(settings.database_url)
-    engine: AsyncEngine = create_engine(settings.database_url)
-    try:
+    async with open_database(settings.database_url) as engine:
         yield JournalRepository(engine)
-    finally:
-        await engine.dispose()
 
 
 async def read_events(settings: Settings, query: JournalQuery) -> list[JournalRecord]:

@@ -23,6 +23,7 @@ from freeride.ports.journal import JournalQuery
 
 router = APIRouter(prefix="/api/v1", tags=["system"], responses=ERROR_RESPONSES)
 SCAN_LIMIT = 10_000
+MAX_VALUES = 50  # of a repeatable filter
 
 
 @router.get("/events", dependencies=READ)
@@ -41,7 +42,9 @@ async def events(
     kind: Annotated[list[str] | None, Query(max_length=64, description="any of these kinds")] = None,
     symbol: Annotated[str | None, Query(max_length=32, description="only this instrument")] = None,
     correlation_id: Annotated[str | None, Query(max_length=64, description="only this chain")] = None,
-    after_id: Annotated[int | None, Query(ge=0, description="only entries newer than this id")] = None,
+    after_id: Annotated[
+        int | None, Query(ge=0, le=2**63 - 1, description="only entries newer than this id")
+    ] = None,
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> Page[SystemEventOut]:
@@ -49,6 +52,9 @@ async def events(
     worse), component, kind, instrument, chain and time; ``after_id`` reads only what is new."""
     if paging.offset + paging.limit > SCAN_LIMIT:
         raise ApiError(422, f"offset + limit must be <= {SCAN_LIMIT}", fields=[("offset", "too far")])
+    for name, values in (("kind", kind), ("component", component)):
+        if values is not None and len(values) > MAX_VALUES:
+            raise ApiError(422, f"at most {MAX_VALUES} {name} values", fields=[(name, "too many")])
     components = tuple(component or ()) + ((source,) if source else ())
     query = JournalQuery(
         run_id=run,
