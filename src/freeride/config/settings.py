@@ -26,8 +26,8 @@ from freeride.config.alerts import AlertSettings
 from freeride.config.api import ApiSettings
 from freeride.config.execution import ExecutionSettings
 from freeride.config.notify import NotifySettings
-from freeride.config.paths import config_file, default_database_url
 from freeride.config.ops import OpsSettings
+from freeride.config.paths import config_file, default_database_url
 from freeride.config.problems import InvalidSettings, SettingProblem, problem, problems_from
 from freeride.config.provenance import file_of, layers
 from freeride.config.run import FeedSettings, FrozenConfig, RunSettings, default_feeds, shipped_files
