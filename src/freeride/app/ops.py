@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import platform
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -24,6 +25,7 @@ from freeride.core.system import Detail
 from freeride.journal.component import Journal
 from freeride.journal.process import ProcessJournal
 from freeride.journal.retention import JournalRetention
+from freeride.ops.tracing import ChainSpans, provider_from_env
 from freeride.ports.bus import CausalBus
 from freeride.storage.repositories import JournalRepository
 
@@ -46,17 +48,32 @@ class OpsSetup:
 
 
 def build_ops(
-    settings: Settings, bus: CausalBus, engine: AsyncEngine, clock: Clock, *, role: str = "engine"
+    settings: Settings,
+    bus: CausalBus,
+    engine: AsyncEngine,
+    clock: Clock,
+    *,
+    role: str = "engine",
+    environ: Mapping[str, str] | None = None,
 ) -> OpsSetup:
-    """Everything ready to start; nothing touches the database until started."""
+    """Everything ready to start; nothing touches the database until started.
+
+    ``environ`` (the process's environment by default) holds the standard OpenTelemetry and Azure
+    Monitor variables; with neither set no span is ever made.
+    """
     ops = settings.ops
     repo = JournalRepository(engine)
+    provider = provider_from_env(os.environ if environ is None else environ)
+    extra: list[Component] = []
+    if provider is not None and ops.journal:
+        extra.append(ChainSpans(bus, provider))
     return OpsSetup(
         journal=Journal(bus, clock) if ops.journal else None,
         retention=JournalRetention(repo, clock, ops.retention_days, every_s=ops.retention_every_s)
         if ops.retention_every_s > 0
         else None,
         process=ProcessJournal(bus, clock, repo, describe_process, settings_sections(settings), role=role),
+        extra=extra,
     )
 
 
