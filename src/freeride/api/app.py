@@ -22,6 +22,7 @@ from freeride.api.deps import require
 from freeride.api.gateway_metrics import register_gateway
 from freeride.api.metrics import MetricsMiddleware
 from freeride.api.routers import alerts, backtests, control, health, market, system, trading, webhooks, ws
+from freeride.api.routers import markets as market_hours
 from freeride.api.ws import Hub
 from freeride.app.api import ApiState
 from freeride.ops.metrics import Metrics
@@ -32,6 +33,7 @@ ROUTERS = (
     health.router,
     alerts.router,
     market.router,
+    market_hours.router,
     trading.router,
     system.router,
     control.router,

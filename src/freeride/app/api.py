@@ -39,10 +39,12 @@ from freeride.config.settings import Settings
 from freeride.core.clock import NS_PER_SECOND, Clock
 from freeride.core.component import Component
 from freeride.core.errors import InvalidInput
+from freeride.core.instruments import Instrument
 from freeride.exchange.portfolio import Portfolio
 from freeride.execution.control import ExecutionControl
 from freeride.gateway.service import MarketDataGateway
 from freeride.ports.bus import Bus
+from freeride.ports.calendar import MarketHours
 from freeride.ports.tokens import ApiToken, Scope, TokenRepository
 from freeride.storage.execution import SqlControlStore
 from freeride.storage.repositories import AlertRepository, Repositories
@@ -130,6 +132,8 @@ class ApiState:
     reports: BacktestReports | None = None  # HTML reports of stored backtests
     gateway: MarketDataGateway | None = None  # answers quotes and bars the bus and storage lack
     control: ExecutionControl | None = None  # the kill switch, on this process's one engine
+    hours: MarketHours | None = None  # the market hours a live run follows (GET /api/v1/markets)
+    market_instruments: list[Instrument] = field(default_factory=list)  # what it streams
 
 
 def build_api_state(

@@ -40,6 +40,7 @@ from freeride.gateway.providers import ProviderSpec
 from freeride.gateway.service import MarketDataGateway
 from freeride.net.limiter import Limit
 from freeride.ports.bus import Bus
+from freeride.ports.calendar import MarketHours
 from freeride.ports.market_data import QuoteStream
 from freeride.ports.secrets import SecretStore, SecretStoreError
 
@@ -92,8 +93,11 @@ def build_providers(
     *,
     store: SecretStore | None = None,
     transports: Transports | None = None,
+    hours: MarketHours | None = None,
 ) -> ProviderSet:
     """Each enabled provider's adapter, in chain order, exactly as the gateway gets them.
+
+    ``hours``: the simulator follows these market hours (silent while a market is closed).
 
     Factored out of ``build_market_data`` so ``freeride doctor --online`` probes the very adapters
     (URLs, keys, transports) the engine would use, without building a gateway or a bus. Nothing
@@ -129,8 +133,8 @@ def build_providers(
             yh = YahooConfig(base_url=p.yahoo_url)
             specs.append(ProviderSpec(YahooData(clock, yh, t.get(name)), limits))
         elif name == "simulator":
-            specs.append(_simulator(settings, clock))
-            streams.append(SimulatorStream(clock, SimulatorConfig(seed=p.simulator_seed)))
+            specs.append(_simulator(settings, clock, hours))
+            streams.append(SimulatorStream(clock, SimulatorConfig(seed=p.simulator_seed), hours))
     return made
 
 
@@ -157,17 +161,19 @@ def build_market_data(
     store: SecretStore | None = None,
     transports: Transports | None = None,
     config: GatewayConfig | None = None,
+    hours: MarketHours | None = None,
 ) -> MarketDataSetup:
-    """The gateway (and streams) for ``settings``; ``transports`` swaps in fakes for tests."""
+    """The gateway (and streams) for ``settings``; ``transports`` swaps in fakes for tests;
+    ``hours`` makes the simulator follow market hours."""
     p = settings.providers
-    made = build_providers(settings, clock, store=store, transports=transports)
+    made = build_providers(settings, clock, store=store, transports=transports, hours=hours)
     specs, streams, notes, keys = made.specs, made.streams, made.notes, made.keys
     simulated = all(spec.name == "simulator" for spec in specs)
     if not simulated and any(spec.name == "simulator" for spec in specs):
         notes.append("the simulator is in the chain with real providers: when they fail, it answers")
     if not specs:
-        specs.append(_simulator(settings, clock))
-        streams.append(SimulatorStream(clock, SimulatorConfig(seed=p.simulator_seed)))
+        specs.append(_simulator(settings, clock, hours))
+        streams.append(SimulatorStream(clock, SimulatorConfig(seed=p.simulator_seed), hours))
     gateway_config = config or GatewayConfig(quote_ttl_s=p.quote_ttl_s)
     gateway = MarketDataGateway(specs, bus, clock, gateway_config)
     presence = {name: name in keys for name in PROVIDERS_NEEDING_KEYS}
@@ -179,6 +185,6 @@ def chain_order(enabled: list[str]) -> list[str]:
     return [n for n in enabled if n != "yahoo"] + [n for n in enabled if n == "yahoo"]
 
 
-def _simulator(settings: Settings, clock: Clock) -> ProviderSpec:
+def _simulator(settings: Settings, clock: Clock, hours: MarketHours | None = None) -> ProviderSpec:
     config = SimulatorConfig(seed=settings.providers.simulator_seed)
-    return ProviderSpec(SimulatorData(clock, config), ())
+    return ProviderSpec(SimulatorData(clock, config, hours), ())

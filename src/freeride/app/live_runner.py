@@ -48,6 +48,7 @@ from freeride.app.execution import build_execution
 from freeride.app.gateway import Transports, build_market_data
 from freeride.app.live_status import LiveStatus, LiveSummary
 from freeride.app.market_feed import live_feed
+from freeride.app.markets import load_market_hours
 from freeride.app.ops import build_ops
 from freeride.app.runtime import Runtime
 from freeride.app.secrets import extra_secret_stores
@@ -117,6 +118,7 @@ async def run_live(
     run_id = live_run_id(settings, started)
     sleeves = settings.trading_sleeves()
     instruments = list({s.symbol: parse_instrument(s.symbol) for s in sleeves}.values())
+    hours = await load_market_hours(settings, started)
 
     async with Runtime.open(settings, clock, signals=signals) as rt:
         engine, bus = rt.engine, rt.bus
@@ -146,8 +148,9 @@ async def run_live(
         execution = build_execution(
             settings, engine, bus, clock, broker, alerts.outbox if alerts is not None else None
         )
-        market = build_market_data(settings, bus, clock, store=store, transports=transports)
-        bars = LiveBars([(s.symbol, s.interval) for s in sleeves], bus, clock, grace_s=BAR_CLOSE_GRACE_S)
+        market = build_market_data(settings, bus, clock, store=store, transports=transports, hours=hours)
+        specs = [(s.symbol, s.interval) for s in sleeves]
+        bars = LiveBars(specs, bus, clock, grace_s=BAR_CLOSE_GRACE_S, hours=hours)
         hosts = strategy_hosts(sleeves, bus, clock)
         feed = live_feed(market, bus, clock, instruments)
         watch = WatchSet(
@@ -159,6 +162,7 @@ async def run_live(
         )
         status.run_id, status.broker, status.started_ns = run_id, broker.name, started
         status.simulated, status.notes = market.simulated, list(market.notes)
+        status.hours, status.instruments = hours, instruments
         if paper is not None:
             status.notes.append(_paper_note(paper))
         # the core (storage, alerts, execution, the gateway) starts first and stops last: the
@@ -175,6 +179,9 @@ async def run_live(
             state = build_api_state(
                 settings, engine, clock, bus, alerts, run_id=execution.manager.run_id, gateway=market.gateway
             )
+            watched = [parse_instrument(s) for s in settings.watched_symbols()]
+            state.hours = hours
+            state.market_instruments = list({i.symbol: i for i in [*instruments, *watched]}.values())
             server = rt.add(ApiServer(serve(state), settings.api, clock))
 
         opening: BrokerAccount | None = None
@@ -230,6 +237,7 @@ async def run_live(
             handler_failures=bus.handler_failures,
             late_ticks=bars.late,
             notes=tuple(market.notes),
+            off_session_ticks=bars.off_session,
         )
         await runs.finish(run_id, finished_at=clock.now_ns(), summary=summary.to_json())
         return summary

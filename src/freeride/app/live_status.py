@@ -14,9 +14,11 @@ from typing import Any
 
 from freeride.bus import topics
 from freeride.core.alerts import AlertFired
+from freeride.core.instruments import Instrument
 from freeride.core.market import Bar, Quote, Trade
 from freeride.core.orders import Fill, Order, OrderIntent, Signal
 from freeride.ports.bus import Bus, Subscription
+from freeride.ports.calendar import MarketHours
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,8 @@ class LiveStatus:
     fills: list[Fill] = field(default_factory=list)
     alerts: list[AlertFired] = field(default_factory=list)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
+    hours: MarketHours | None = None  # the market hours the run follows (the view says when each opens)
+    instruments: list[Instrument] = field(default_factory=list)
 
     def attach(self, bus: Bus) -> list[Subscription]:
         sub = bus.subscribe
@@ -105,6 +109,7 @@ class LiveSummary:
     handler_failures: int
     late_ticks: int
     notes: tuple[str, ...] = ()
+    off_session_ticks: int = 0  # ticks dropped because their market was closed
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON types; money and quantities as strings so no digit is lost."""
@@ -133,5 +138,6 @@ class LiveSummary:
             "events_published": self.events_published,
             "handler_failures": self.handler_failures,
             "late_ticks": self.late_ticks,
+            "off_session_ticks": self.off_session_ticks,
             "notes": list(self.notes),
         }

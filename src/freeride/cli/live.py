@@ -25,6 +25,7 @@ from rich.text import Text
 from freeride.api import create_app
 from freeride.app.live_runner import run_live
 from freeride.app.live_status import LiveStatus, LiveSummary
+from freeride.app.market_status import market_states
 from freeride.app.serving import Serving
 from freeride.cli.serving import announce, serving_settings
 from freeride.config.settings import Settings, load_settings
@@ -75,12 +76,19 @@ def register(app: typer.Typer, *, clock: Callable[[], Clock] = LiveClock) -> Non
                 "--fresh", help="Open a new paper account; the old one's orders and fills are kept aside."
             ),
         ] = False,
+        always_open: Annotated[
+            bool,
+            typer.Option(
+                "--always-open",
+                help="Treat every market as open at every hour (demos): the simulator streams at weekends.",
+            ),
+        ] = False,
     ) -> None:
         """Trade the configured feeds' symbols live: gateway ticks → bars → strategy → broker."""
         if seconds is not None and seconds <= 0:
             err_console.print("[red]error:[/red] --seconds must be > 0")
             raise typer.Exit(2)
-        settings = _settings(db, interval)
+        settings = _settings(db, interval, always_open)
         configure_logging(settings.log.level, settings.log.format)
         serving = None
         if serve:
@@ -99,7 +107,7 @@ def register(app: typer.Typer, *, clock: Callable[[], Clock] = LiveClock) -> Non
             _print_summary(summary)
 
 
-def _settings(db: str | None, interval: str | None) -> Settings:
+def _settings(db: str | None, interval: str | None, always_open: bool = False) -> Settings:
     overrides: dict[str, Any] = {}
     if db is not None:
         overrides["database_url"] = db
@@ -108,6 +116,9 @@ def _settings(db: str | None, interval: str | None) -> Settings:
     except FreerideError as exc:
         err_console.print(f"[red]configuration error[/red]\n{exc}")
         raise typer.Exit(2) from None
+    if always_open:
+        markets = settings.markets.model_copy(update={"always_open": True})
+        settings = settings.model_copy(update={"markets": markets})
     if interval is None:
         return settings
     if interval not in INTERVAL_SECONDS:
@@ -177,6 +188,8 @@ def _render(status: LiveStatus, clock: Clock, settings: Settings) -> Group:
     table = Table(show_edge=False)
     for name in ("symbol", "last", "bid", "ask", "bars", "last bar close"):
         table.add_column(name, justify="left" if name == "symbol" else "right", no_wrap=True)
+    table.add_column("market", justify="left")
+    markets = _market_messages(status, clock)
     for feed in settings.run.feeds:
         last = status.prices.get(feed.symbol)
         bar = status.last_bars.get((feed.symbol, feed.interval))
@@ -187,6 +200,7 @@ def _render(status: LiveStatus, clock: Clock, settings: Settings) -> Group:
             "" if last is None or last.ask is None else f"{last.ask:,.6g}",
             f"{status.bars.get((feed.symbol, feed.interval), 0):,}",
             "" if bar is None else f"{bar.close:,.6g}",
+            markets.get(feed.symbol, ""),
         )
     fills = status.fills
     last_fill = (
@@ -199,6 +213,18 @@ def _render(status: LiveStatus, clock: Clock, settings: Settings) -> Group:
         "  (Ctrl-C stops)"
     )
     return Group(head, table, foot)
+
+
+def _market_messages(status: LiveStatus, clock: Clock) -> dict[str, str]:
+    """Per symbol: "open until 16:00 EST (21:00 UTC)" or "closed until …", coloured."""
+    if status.hours is None:
+        return {}
+    now = clock.now_ns()
+    out = {}
+    for state in market_states(status.hours, status.instruments, now):
+        colour = "green" if state.is_open else "yellow"
+        out[state.symbol] = f"[{colour}]{state.message}[/{colour}]"
+    return out
 
 
 def _print_summary(summary: LiveSummary) -> None:

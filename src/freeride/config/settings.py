@@ -25,6 +25,7 @@ from pydantic_settings import SettingsError as _SourceError
 from freeride.config.alerts import AlertSettings
 from freeride.config.api import ApiSettings
 from freeride.config.execution import ExecutionSettings
+from freeride.config.markets import MarketSettings
 from freeride.config.notify import NotifySettings
 from freeride.config.ops import OpsSettings
 from freeride.config.paths import config_file, default_database_url
@@ -319,6 +320,7 @@ class Settings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     execution: ExecutionSettings = Field(default_factory=ExecutionSettings)
     ops: OpsSettings = Field(default_factory=OpsSettings)
+    markets: MarketSettings = Field(default_factory=MarketSettings)
     watchlists: dict[str, list[str]] = Field(default_factory=dict)
     """Symbols streamed for alerts, research and the dashboard, by list name; nothing trades them."""
     sleeves: list[SleeveSettings] = Field(default_factory=list)

@@ -11,6 +11,7 @@ from freeride.adapters.simulator.config import SimulatorConfig
 from freeride.adapters.simulator.data import SimulatorData
 from freeride.app.live_runner import live_run_id, run_live
 from freeride.app.live_status import LiveStatus, LiveSummary
+from freeride.app.markets import build_market_hours
 from freeride.config.settings import Settings, load_settings
 from freeride.core.clock import NS_PER_SECOND, ManualClock
 from freeride.core.instruments import parse_instrument
@@ -80,8 +81,9 @@ async def test_live_run_on_the_simulator_trades_at_the_quote_and_stores_it(tmp_p
         assert len(orders) == summary.orders
         assert len(fills) == summary.fills
         # every fill is at the simulator's quote (ask for a buy, bid for a sell) or its print
-        sim = SimulatorData(clock, SimulatorConfig(seed=settings.providers.simulator_seed))
         aapl = parse_instrument("AAPL")
+        hours = build_market_hours(settings, T0)  # the simulator follows the NYSE's hours
+        sim = SimulatorData(clock, SimulatorConfig(seed=settings.providers.simulator_seed), hours)
         for fill in fills:
             snap = sim.snapshot(aapl, fill.ts_event)
             touch = snap.ask if fill.side.value == "buy" else snap.bid

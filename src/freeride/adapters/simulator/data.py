@@ -9,20 +9,28 @@ from freeride.core.errors import InvalidInput
 from freeride.core.instruments import AssetClass, Instrument, forex
 from freeride.core.market import INTERVAL_SECONDS, Bar
 from freeride.core.snapshot import Snapshot
+from freeride.ports.calendar import MarketHours
 from freeride.ports.market_data import RequestKind
 
 MAX_BARS = 200_000
 
 
 class SimulatorData:
-    """Answers from ``PriceModel`` at the clock's time; ``ts_init`` is the clock's time too."""
+    """Answers from ``PriceModel`` at the clock's time; ``ts_init`` is the clock's time too.
+
+    With ``hours`` the latest price follows the instruments' real sessions (see ``PriceModel``);
+    history bars keep the model's fixed weekday session either way.
+    """
 
     name = "simulator"
 
-    def __init__(self, clock: Clock, config: SimulatorConfig | None = None) -> None:
+    def __init__(
+        self, clock: Clock, config: SimulatorConfig | None = None, hours: MarketHours | None = None
+    ) -> None:
         self._clock = clock
         self.config = config or SimulatorConfig()
-        self.model = PriceModel(self.config)
+        self.hours = hours
+        self.model = PriceModel(self.config, hours)
 
     def supports(self, kind: RequestKind, asset_class: AssetClass, interval: str | None = None) -> bool:
         return interval is None or interval in INTERVAL_SECONDS
@@ -34,7 +42,7 @@ class SimulatorData:
         price = self.model.price_at(instrument, now)
         half = self.model.spread(instrument, price, now) / 2
         digits = instrument.price_precision
-        prev = _weekday_before(self._trading_day(instrument, now))
+        prev = self._previous_day(instrument, now)
         return Snapshot(
             symbol=instrument.symbol,
             price=round(price, digits),
@@ -45,6 +53,17 @@ class SimulatorData:
             ts_event=now,
             ts_init=now,
         )
+
+    def _previous_day(self, instrument: Instrument, now: int) -> int:
+        """The day whose close the current price is compared with: the session before the
+        current one (or, while closed, before the last one)."""
+        hours = self.hours
+        if hours is None:
+            return _weekday_before(self._trading_day(instrument, now))
+        current = hours.session(instrument, now) or hours.calendar_of(instrument).session_before(now)
+        if current is None:
+            return now // DAY_NS - 1
+        return self.model.previous_day(hours, instrument, current)
 
     def _trading_day(self, instrument: Instrument, now: int) -> int:
         """The day the current price belongs to: today once its session opened, else the last one."""

@@ -8,6 +8,12 @@ minute path is a Brownian bridge from the previous close to the day's close, so 
 daily bars and the latest price always agree with each other. Each path comes from its own
 generator seeded by hashing (seed, symbol[, day]), so asking for 2020 first or 2024 first gives
 the same numbers, and two processes with one seed agree.
+
+With market hours (``PriceModel(config, hours)``, the default of ``freeride live``) the intraday
+path runs over the instrument's real sessions instead of the fixed weekday session: each session
+is a bridge from the close of the previous *session* (not the previous calendar day) to its day's
+close, so prices stand still while the market is closed (weekends, holidays, nights) and resume
+where they stopped, and a half day's path is as short as its session.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ from collections import OrderedDict
 from freeride.adapters.simulator.config import SimulatorConfig
 from freeride.core.clock import NS_PER_SECOND
 from freeride.core.instruments import AssetClass, Instrument
+from freeride.core.sessions import Session
+from freeride.ports.calendar import MarketHours
 
 DAY_NS = 86_400 * NS_PER_SECOND
 MINUTE_NS = 60 * NS_PER_SECOND
@@ -48,10 +56,11 @@ def is_weekday(day: int) -> bool:
 class PriceModel:
     """Closes per day and minute paths per day for every instrument asked about."""
 
-    def __init__(self, config: SimulatorConfig) -> None:
+    def __init__(self, config: SimulatorConfig, hours: MarketHours | None = None) -> None:
         self.config = config
+        self.hours = hours
         self._closes: dict[str, list[float]] = {}
-        self._paths: OrderedDict[tuple[str, int], list[float]] = OrderedDict()
+        self._paths: OrderedDict[tuple[str, int, int, int], list[float]] = OrderedDict()
 
     # -- parameters -----------------------------------------------------------------------
     def _vol(self, instrument: Instrument) -> float:
@@ -104,15 +113,19 @@ class PriceModel:
             closes.append(price)
 
     # -- intraday -------------------------------------------------------------------------------
-    def minute_path(self, instrument: Instrument, day: int) -> list[float]:
-        """Prices at the end of each session minute of ``day``: a bridge from yesterday's close."""
-        key = (instrument.symbol, day)
+    def minute_path(
+        self, instrument: Instrument, day: int, minutes: int | None = None, prev_day: int | None = None
+    ) -> list[float]:
+        """Prices at the end of each session minute of ``day``: a bridge from the close of
+        ``prev_day`` (default the day before) over ``minutes`` (default the fixed session)."""
+        minutes = self.session(instrument)[1] if minutes is None else minutes
+        prev_day = day - 1 if prev_day is None else prev_day
+        key = (instrument.symbol, day, minutes, prev_day)
         path = self._paths.get(key)
         if path is not None:
             self._paths.move_to_end(key)
             return path
-        _, minutes = self.session(instrument)
-        start, end = self.close(instrument, day - 1), self.close(instrument, day)
+        start, end = self.close(instrument, prev_day), self.close(instrument, day)
         rng = _rng(self.config.seed, instrument.symbol, "minutes", day)
         sd = self._vol(instrument) / math.sqrt(_TRADING_DAYS * minutes)
         walk = [0.0]
@@ -128,6 +141,8 @@ class PriceModel:
 
     def price_at(self, instrument: Instrument, ts_ns: int) -> float:
         """The last traded price at ``ts_ns``."""
+        if self.hours is not None:
+            return self._price_in_sessions(self.hours, instrument, ts_ns)
         day = ts_ns // DAY_NS
         while not is_weekday(day):
             day -= 1
@@ -138,7 +153,22 @@ class PriceModel:
             return self.close(instrument, day - 1)
         if minute >= minutes:
             return self.close(instrument, day)
-        return self.minute_path(instrument, day)[minute]
+        return self.minute_path(instrument, day, minutes)[minute]
+
+    def _price_in_sessions(self, hours: MarketHours, instrument: Instrument, ts_ns: int) -> float:
+        session = hours.session(instrument, ts_ns)
+        if session is None:  # closed: the last session's close
+            last = hours.calendar_of(instrument).session_before(ts_ns)
+            return self.close(instrument, _day(last) if last is not None else ts_ns // DAY_NS - 1)
+        minutes = max(1, -(-(session.close_ns - session.open_ns) // MINUTE_NS))
+        minute = min((ts_ns - session.open_ns) // MINUTE_NS, minutes - 1)
+        prev_day = self.previous_day(hours, instrument, session)
+        return self.minute_path(instrument, _day(session), minutes, prev_day)[minute]
+
+    def previous_day(self, hours: MarketHours, instrument: Instrument, session: Session) -> int:
+        """The day (since the epoch) of the session before ``session``: where its path starts."""
+        before = hours.calendar_of(instrument).session_before(session.open_ns)
+        return _day(before) if before is not None else _day(session) - 1
 
     def spread(self, instrument: Instrument, price: float, ts_ns: int) -> float:
         """Bid-ask spread: a few bps for stocks, under a pip for majors, wider now and then."""
@@ -156,3 +186,7 @@ class PriceModel:
             return 0.0
         rng = _rng(self.config.seed, instrument.symbol, "volume", day, minute)
         return float(int(2_000 * math.exp(rng.gauss(0.0, 0.6))))
+
+
+def _day(session: Session) -> int:
+    return session.day_ns // DAY_NS

@@ -1,7 +1,9 @@
 """The simulator as a ``QuoteStream``: a quote and a trade per symbol every ``quote_interval_s``.
 
 Time comes from the injected clock, so with a ``ManualClock`` a test decides when each batch is
-produced, and with the same seed two runs produce the same events.
+produced, and with the same seed two runs produce the same events. With ``hours`` a symbol whose
+market is closed gets nothing (no quote, no trade) until it opens again, and its price resumes
+where it stopped.
 """
 
 from __future__ import annotations
@@ -13,15 +15,19 @@ from freeride.adapters.simulator.data import SimulatorData
 from freeride.core.clock import Clock
 from freeride.core.instruments import Instrument
 from freeride.core.market import Quote, Trade
+from freeride.ports.calendar import MarketHours
 from freeride.ports.market_data import StreamEvent
 
 
 class SimulatorStream:
     name = "simulator"
 
-    def __init__(self, clock: Clock, config: SimulatorConfig | None = None) -> None:
+    def __init__(
+        self, clock: Clock, config: SimulatorConfig | None = None, hours: MarketHours | None = None
+    ) -> None:
         self._clock = clock
-        self._data = SimulatorData(clock, config)
+        self._hours = hours
+        self._data = SimulatorData(clock, config, hours)
         self._symbols: dict[str, Instrument] = {}
         self._closed = False
 
@@ -39,6 +45,8 @@ class SimulatorStream:
             await self._clock.sleep(interval)
             now = self._clock.now_ns()
             for instrument in list(self._symbols.values()):
+                if self._hours is not None and not self._hours.is_open(instrument, now):
+                    continue
                 snap = self._data.snapshot(instrument, now)
                 yield Quote(
                     symbol=instrument.symbol,

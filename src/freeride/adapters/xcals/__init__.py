@@ -1,0 +1,1 @@
+"""Exchange calendars from the ``exchange_calendars`` library (holidays, half days, breaks)."""
