@@ -44,6 +44,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/execution.py
 	$(BIN)/python benchmarks/api.py
 	$(BIN)/python benchmarks/secret_refresh.py
+	$(BIN)/python benchmarks/markets.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build dist src/*.egg-info
