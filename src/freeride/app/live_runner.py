@@ -152,7 +152,7 @@ async def run_live(
         specs = [(s.symbol, s.interval) for s in sleeves]
         bars = LiveBars(specs, bus, clock, grace_s=BAR_CLOSE_GRACE_S, hours=hours)
         hosts = strategy_hosts(sleeves, bus, clock)
-        feed = live_feed(market, bus, clock, instruments)
+        feed = live_feed(market, bus, clock, instruments, hours)
         watch = WatchSet(
             feed,
             _watch_sources(settings, alerts),

@@ -16,16 +16,22 @@ from freeride.core.instruments import Instrument
 from freeride.gateway.fanin import StreamFanIn
 from freeride.gateway.poller import QuotePoller
 from freeride.ports.bus import Bus
+from freeride.ports.calendar import MarketHours
 
 
 def live_feed(
-    setup: MarketDataSetup, bus: Bus, clock: Clock, instruments: Sequence[Instrument]
+    setup: MarketDataSetup,
+    bus: Bus,
+    clock: Clock,
+    instruments: Sequence[Instrument],
+    hours: MarketHours | None = None,
 ) -> StreamFanIn | QuotePoller:
     """The fan-in of the streams, or the poller when no provider streams, for ``instruments``
-    (more can be added while it runs); start it after the gateway."""
+    (more can be added while it runs); start it after the gateway. The poller asks nothing about
+    a symbol while its market is closed (``hours``)."""
     if setup.streams:
         return StreamFanIn(setup.streams, bus, clock, instruments, setup.gateway.config)
-    return QuotePoller(setup.gateway, bus, clock, instruments)
+    return QuotePoller(setup.gateway, bus, clock, instruments, hours=hours)
 
 
 def live_components(

@@ -4,6 +4,8 @@ Every ``interval_s`` of the clock the poller asks the gateway for each watched i
 cache, the limits and failover all apply) and publishes a ``Quote`` or ``Trade`` when the price
 is newer than the last one published: a provider answering the same print twice makes one event.
 A failed poll was already reported by the gateway; the poller carries on with the next symbol.
+With market hours, a symbol whose market is closed is not asked at all (``skipped_closed``): a
+weekend spends none of a provider's quota.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from freeride.core.market import Quote
 from freeride.gateway.events import snapshot_event
 from freeride.gateway.service import MarketDataGateway
 from freeride.ports.bus import Bus
+from freeride.ports.calendar import MarketHours
 
 log = structlog.get_logger(__name__)
 
@@ -36,8 +39,10 @@ class QuotePoller(Component):
         clock: Clock,
         instruments: Sequence[Instrument],
         interval_s: float | None = None,
+        hours: MarketHours | None = None,
     ) -> None:
         super().__init__()
+        self._hours = hours
         self._gateway = gateway
         self._bus = bus
         self._clock = clock
@@ -48,6 +53,7 @@ class QuotePoller(Component):
         self.published = 0
         self.failed = 0
         self.rounds = 0
+        self.skipped_closed = 0
 
     @property
     def symbols(self) -> set[str]:
@@ -59,7 +65,11 @@ class QuotePoller(Component):
         self._instruments.extend(i for i in instruments if i.symbol not in known)
 
     async def poll_once(self) -> None:
+        now = self._clock.now_ns()
         for instrument in self._instruments:
+            if self._hours is not None and not self._hours.is_open(instrument, now):
+                self.skipped_closed += 1
+                continue
             try:
                 snapshot = await self._gateway.latest(instrument)
             except FreerideError as exc:

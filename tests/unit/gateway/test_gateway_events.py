@@ -25,6 +25,7 @@ from freeride.gateway.poller import QuotePoller
 from freeride.gateway.providers import ProviderSpec
 from freeride.gateway.service import MarketDataGateway
 from freeride.ports.market_data import StreamEvent
+from freeride.testing.calendars import market_hours, ny
 from freeride.testing.fakes.finnhub import FakeFinnhub
 from freeride.testing.fakes.waiting import until
 
@@ -150,3 +151,17 @@ async def test_simulator_stream_through_fan_in_is_deterministic() -> None:
     first, second = await run(), await run()
     assert first == second
     assert [type(e) for e in first[:3]] == [Quote, Trade, Quote]
+
+
+async def test_poller_asks_nothing_while_a_market_is_closed() -> None:
+    r = rig("finnhub")
+    hours = market_hours()
+    r.clock.set_ns(ny("2026-12-05 12:00"))  # a Saturday: both markets closed
+    eurusd = parse_instrument("EUR/USD")
+    poller = QuotePoller(r.gateway, r.bus, r.clock, [AAPL, eurusd], interval_s=15, hours=hours)
+    await poller.poll_once()
+    assert (r.market(), poller.skipped_closed, r.providers["finnhub"].calls) == ([], 2, 0)
+    r.clock.set_ns(ny("2026-12-06 17:00"))  # the forex week opens: only the pair is asked for
+    await poller.poll_once()
+    assert [e.symbol for e in r.market()] == ["EUR/USD"]
+    assert poller.skipped_closed == 3
