@@ -123,6 +123,11 @@ class MarketDataGateway(Component):
     def status(self) -> list[ProviderStatus]:
         return [state.status() for state in self._states.values()]
 
+    def provider_state(self, name: str) -> ProviderState | None:
+        """One provider's limiter, breaker and counters, for other requests spending its allowance
+        (news from the same key shares the provider's rate limit and circuit)."""
+        return self._states.get(name)
+
     @property
     def providers(self) -> list[MarketData]:
         return [state.provider for state in self._states.values()]

@@ -312,3 +312,101 @@ notify_channels = sa.Table(
     _ns("disabled_at"),
     sa.Column("fingerprint", sa.String(64), nullable=False),
 )
+
+# -- research (revision 0005) ------------------------------------------------------------------
+# Every news item as a feed delivered it, keyed by feed and vendor id, with the story it joined.
+news_items = sa.Table(
+    "news_items",
+    metadata,
+    sa.Column("key", sa.String(), primary_key=True),
+    sa.Column("story_id", sa.String(), nullable=False),
+    sa.Column("source", sa.String(), nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("canonical_url", sa.Text, nullable=False),
+    sa.Column("headline", sa.Text, nullable=False),
+    sa.Column("summary", sa.Text, nullable=False),
+    sa.Column("publisher", sa.String(), nullable=False),
+    sa.Column("symbols", sa.JSON, nullable=False),
+    sa.Column("currencies", sa.JSON, nullable=False),
+    sa.Column("vendor_score", sa.Float, nullable=True),
+    _ns("ts_event"),
+    _ns("ts_init"),
+    sa.Index(None, "story_id"),
+    sa.Index(None, "ts_event"),
+)
+
+# One row per story with its latest score; ``story_symbols`` indexes stories by symbol.
+news_stories = sa.Table(
+    "news_stories",
+    metadata,
+    sa.Column("story_id", sa.String(), primary_key=True),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("headline", sa.Text, nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("symbols", sa.JSON, nullable=False),
+    sa.Column("currencies", sa.JSON, nullable=False),
+    sa.Column("sources", sa.JSON, nullable=False),
+    sa.Column("label", sa.String(), nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("confidence", sa.Float, nullable=False),
+    sa.Column("model", sa.String(), nullable=False),
+    sa.Column("rationale", sa.Text, nullable=False),
+    sa.Column("vendor_score", sa.Float, nullable=True),
+    sa.Column("fallback", sa.Text, nullable=False),
+    _ns("ts_event"),
+    _ns("ts_init"),
+    sa.Index(None, "ts_event"),
+)
+
+story_symbols = sa.Table(
+    "story_symbols",
+    metadata,
+    sa.Column("symbol", sa.String(), primary_key=True),
+    sa.Column("story_id", sa.String(), primary_key=True),
+    _ns("ts_event"),
+    sa.Index(None, "symbol", "ts_event"),
+)
+
+# Scores by (model, content hash): a story scored once is never paid for again until it expires.
+sentiment_cache = sa.Table(
+    "sentiment_cache",
+    metadata,
+    sa.Column("model", sa.String(), primary_key=True),
+    sa.Column("content_hash", sa.String(64), primary_key=True),
+    sa.Column("sentiment", sa.JSON, nullable=False),
+    _ns("expires_at"),
+)
+
+# What the LLM cost, per UTC day and model (the daily spending cap reads it after a restart).
+llm_usage = sa.Table(
+    "llm_usage",
+    metadata,
+    sa.Column("day", sa.String(10), primary_key=True),
+    sa.Column("model", sa.String(), primary_key=True),
+    sa.Column("requests", sa.Integer, nullable=False),
+    sa.Column("scored", sa.Integer, nullable=False),
+    sa.Column("failed", sa.Integer, nullable=False),
+    sa.Column("prompt_tokens", sa.BigInteger, nullable=False),
+    sa.Column("completion_tokens", sa.BigInteger, nullable=False),
+    sa.Column("cost_usd", ExactDecimal, nullable=False),
+)
+
+# Trade plans, versioned per symbol: a new version supersedes the active one in the same
+# transaction. The plan itself is its msgspec form; the outcome is filled by ``plans evaluate``.
+trade_plans = sa.Table(
+    "trade_plans",
+    metadata,
+    sa.Column("plan_id", sa.String(), primary_key=True),
+    sa.Column("symbol", sa.String(), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(), nullable=False),
+    sa.Column("plan", sa.JSON, nullable=False),
+    _ns("ts_event"),
+    _ns("expires_at"),
+    sa.Column("outcome", sa.String(), nullable=True),
+    sa.Column("r_multiple", sa.Float, nullable=True),
+    sa.Column("outcome_detail", sa.JSON, nullable=True),
+    _ns("evaluated_at", nullable=True),
+    sa.UniqueConstraint("symbol", "version"),
+    sa.Index(None, "status", "symbol"),
+)

@@ -31,7 +31,9 @@ def classify(message: str, now_ns: int) -> FreerideError:
     short = f"{NAME}: {message[:160]}"
     if "apikey is invalid" in text or "apikey is missing" in text or "invalid api key" in text:
         return AuthError(short)
-    if "invalid api call" in text:
+    if "no articles found" in text:  # NEWS_SENTIMENT with nothing in the window: not a fault
+        return NotAvailable(short)
+    if "invalid api call" in text or "invalid inputs" in text:
         return InvalidInput(short)
     if "per minute" in text:  # the pre-2024 "5 calls per minute and 500 calls per day" note
         return RateLimited(short, LEGACY_MINUTE_RETRY_S)

@@ -3,7 +3,8 @@
 Every refusal is HTTP 200 with a single ``Error Message`` / ``Information`` / ``Note`` key, as the
 real service does; the daily quota (25 by default) is counted and answered with the real text.
 Faults: ``bad_key bad_call quota burst premium legacy_note html truncated nan negative
-wrong_symbol empty_quote down``.
+wrong_symbol empty_quote down``; for ``NEWS_SENTIMENT`` also ``garbage`` (``feed`` not an array)
+and ``bad_items`` (defective articles mixed in, one with an unreadable ``time_published``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from freeride.core.clock import Clock
-from freeride.testing.fakes.base import FakeVendor, html, json_response, truncated, weekdays_back
+from freeride.testing.fakes.base import FakeVendor, epoch_s, html, json_response, truncated, weekdays_back
+from freeride.testing.fakes.news_corpus import Article, bad_articles, sample_articles
 
 BAD_KEY = (
     "the parameter apikey is invalid or missing. Please claim your free API key on "
@@ -46,6 +48,71 @@ LEGACY = (
 )
 
 
+INVALID_INPUTS = (
+    "Invalid inputs. Please refer to the API documentation https://www.alphavantage.co/documentation#newsapi "
+    "and try again."
+)
+NO_ARTICLES = (
+    "No articles found. Please adjust the time range or refer to the API documentation "
+    "https://www.alphavantage.co/documentation#newsapi and try again."
+)
+SCORE_DEFINITION = (
+    "x <= -0.35: Bearish; -0.35 < x <= -0.15: Somewhat-Bearish; -0.15 < x < 0.15: Neutral; "
+    "0.15 <= x < 0.35: Somewhat_Bullish; x >= 0.35: Bullish"
+)
+
+
+def _av_time(a: Article, short: bool = False) -> str:
+    return a.published.strftime("%Y%m%dT%H%M" if short else "%Y%m%dT%H%M%S")
+
+
+def _label(x: float) -> str:
+    if x <= -0.35:
+        return "Bearish"
+    if x <= -0.15:
+        return "Somewhat-Bearish"
+    if x < 0.15:
+        return "Neutral"
+    return "Somewhat-Bullish" if x < 0.35 else "Bullish"
+
+
+def _news_matches(a: Article, tickers: list[str]) -> bool:
+    wire = set(a.tickers) | ({"FOREX:EUR", "FOREX:USD"} if a.category == "forex" else set())
+    return any(t in wire for t in tickers)
+
+
+def _feed_item(a: Article, tickers: list[str]) -> dict[str, Any]:
+    wire = list(a.tickers) + (["FOREX:EUR", "FOREX:USD"] if a.category == "forex" else [])
+    return {
+        "title": a.headline,
+        "url": a.url,
+        "time_published": _av_time(a),
+        "authors": [a.publisher],
+        "summary": a.summary,
+        "banner_image": None,
+        "source": a.publisher,
+        "category_within_source": "n/a",
+        "source_domain": a.url.split("/")[2] if a.url.count("/") >= 2 else "",
+        "topics": [
+            {
+                "topic": "Earnings" if a.category == "company" else "Financial Markets",
+                "relevance_score": "0.5",
+            }
+        ],
+        "overall_sentiment_score": a.sentiment * 0.8,
+        "overall_sentiment_label": _label(a.sentiment * 0.8),
+        "ticker_sentiment": [
+            {
+                "ticker": t,
+                "relevance_score": "0.8" if t in tickers else "0.3",
+                "ticker_sentiment_score": f"{a.sentiment:.6f}",
+                "ticker_sentiment_label": _label(a.sentiment),
+            }
+            for t in wire
+        ],
+    }
+
+
 def bad_call(function: str) -> str:
     return (
         "Invalid API call. Please retry or visit the documentation "
@@ -67,6 +134,8 @@ class FakeAlphaVantage(FakeVendor):
         self.daily_quota = daily_quota
         self.used_today = 0
         self.app = Starlette(routes=[Route("/query", self._query)])
+        self.now_s = epoch_s(self.today, 20)
+        self.articles: list[Article] = sample_articles(self.now_s)
 
     def reset_quota(self) -> None:
         """A new UTC day began at the vendor."""
@@ -101,10 +170,35 @@ class FakeAlphaVantage(FakeVendor):
             "TIME_SERIES_DAILY": self._daily,
             "TIME_SERIES_INTRADAY": self._intraday,
             "FX_DAILY": self._fx_daily,
+            "NEWS_SENTIMENT": self._news,
         }.get(function)
         if handler is None:
             return json_response({"Error Message": bad_call(function)})
         return handler(q, fault)
+
+    def _news(self, q: Any, fault: str | None) -> Response:
+        tickers = [t for t in q.get("tickers", "").split(",") if t]
+        if not tickers:
+            return json_response({"Information": INVALID_INPUTS})
+        if fault == "garbage":
+            return json_response({"items": "0", "feed": "nope"})
+        since = q.get("time_from", "19700101T0000")
+        chosen = [a for a in self.articles if _news_matches(a, tickers) and _av_time(a, short=True) >= since]
+        if fault == "bad_items":
+            chosen = chosen + bad_articles(int(self.now_s))
+        if not chosen:
+            return json_response({"Information": NO_ARTICLES})
+        feed = [_feed_item(a, tickers) for a in chosen[: int(q.get("limit", "50"))]]
+        if fault == "bad_items":
+            feed[-1]["time_published"] = "June 3rd"
+        return json_response(
+            {
+                "items": str(len(feed)),
+                "sentiment_score_definition": SCORE_DEFINITION,
+                "relevance_score_definition": "0 < x <= 1, with a higher score indicating higher relevance.",
+                "feed": feed,
+            }
+        )
 
     def _global_quote(self, q: Any, fault: str | None) -> Response:
         symbol = q.get("symbol", "")

@@ -1,6 +1,8 @@
 """A fake Finnhub: REST under ``/api/v1`` and the trades WebSocket at ``/``.
 
-REST faults: ``rate_limited bad_key premium html truncated nan negative unknown down``. Candles
+REST faults: ``rate_limited bad_key premium html truncated nan negative unknown down``; the news
+endpoints (``/company-news``, ``/news``) also ``garbage`` (not an array) and ``bad_items`` (the
+defective articles of ``news_corpus.bad_articles`` mixed in). Candles
 and forex rates answer 403 like a free key does, unless ``premium`` is set. The socket checks the
 token, takes ``subscribe``/``unsubscribe``, and sends what the test queues: batched trade frames
 (millisecond stamps), ``{"type":"ping"}`` keep-alives, or a dropped connection.
@@ -9,7 +11,9 @@ token, takes ``subscribe``/``unsubscribe``, and sends what the test queues: batc
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Sequence
+from datetime import date
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -27,6 +31,7 @@ from freeride.testing.fakes.base import (
     truncated,
     weekdays_back,
 )
+from freeride.testing.fakes.news_corpus import Article, bad_articles, sample_articles
 from freeride.testing.fakes.sockets import Connection, SocketHub
 
 LIMIT = "API limit reached. Please try again later. Remaining Limit: 0"
@@ -51,7 +56,10 @@ class FakeFinnhub(FakeVendor):
             Route("/stock/profile2", self._profile),
             Route("/stock/candle", self._candle),
             Route("/forex/rates", self._rates),
+            Route("/company-news", self._company_news),
+            Route("/news", self._market_news),
         ]
+        self.articles: list[Article] = sample_articles(epoch_s(self.today, 20))
         self.app = Starlette(routes=[Mount("/api/v1", routes=api), WebSocketRoute("/", self._socket)])
 
     # -- REST ---------------------------------------------------------------------------------
@@ -159,6 +167,55 @@ class FakeFinnhub(FakeVendor):
         base = request.query_params.get("base", "USD")
         quotes = {q: self.price(f"{base}/{q}") for q in ("USD", "EUR", "JPY", "GBP", "CHF") if q != base}
         return json_response({"base": base, "quote": quotes})
+
+    # -- news -------------------------------------------------------------------------------
+    async def _company_news(self, request: Request) -> Response:
+        fault = await self._check(request, "company-news")
+        if isinstance(fault, Response):
+            return fault
+        q = request.query_params
+        symbol = q.get("symbol", "")
+        start, end = (
+            date.fromisoformat(q.get("from", "1970-01-01")),
+            date.fromisoformat(q.get("to", "2999-01-01")),
+        )
+        chosen = [a for a in self.articles if symbol in a.tickers and start <= a.published.date() <= end]
+        return self._news_reply(chosen, fault, symbol)
+
+    async def _market_news(self, request: Request) -> Response:
+        fault = await self._check(request, "news")
+        if isinstance(fault, Response):
+            return fault
+        category = request.query_params.get("category", "general")
+        chosen = [
+            a
+            for a in self.articles
+            if a.category == category or (category == "general" and a.category == "company")
+        ]
+        return self._news_reply(chosen, fault, "")
+
+    def _news_reply(self, articles: list[Article], fault: str | None, symbol: str) -> Response:
+        if fault == "garbage":
+            return json_response({"data": "not an array"})
+        if fault == "bad_items":
+            articles = articles + bad_articles(epoch_s(self.today, 20))
+        rows: list[object] = [
+            {
+                "category": a.category,
+                "datetime": a.published_s if a.id != "b4" else "yesterday",
+                "headline": a.headline,
+                "id": zlib.crc32(a.id.encode()),
+                "image": "",
+                "related": ",".join(a.tickers) or symbol,
+                "source": a.publisher,
+                "summary": a.summary,
+                "url": a.url,
+            }
+            for a in articles
+        ]
+        if fault == "bad_items":
+            rows.append("not an object")
+        return json_response(rows)
 
     # -- WebSocket ------------------------------------------------------------------------------
     async def _socket(self, ws: WebSocket) -> None:

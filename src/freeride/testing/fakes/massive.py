@@ -24,7 +24,8 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from freeride.core.clock import Clock
-from freeride.testing.fakes.base import FakeVendor, html, json_response, truncated
+from freeride.testing.fakes.base import FakeVendor, epoch_s, html, json_response, truncated
+from freeride.testing.fakes.news_corpus import Article, bad_articles, sample_articles
 from freeride.testing.fakes.sockets import Connection, SocketHub
 
 RATE = (
@@ -50,11 +51,15 @@ class FakeMassive(FakeVendor):
         self.free_plan = free_plan
         self.page_size = 50_000  # Massive's own cap on ``limit``
         self.hub = SocketHub()
+        self.articles: list[Article] = sample_articles(epoch_s(self.today, 20))
+        self.news_page_size = 2  # small pages, so paging is exercised
+        self.foreign_next_url = False
         self.app = Starlette(
             routes=[
                 Route("/v2/aggs/ticker/{ticker}/range/{mult:int}/{span}/{start}/{end}", self._aggs),
                 Route("/v2/last/trade/{ticker}", self._last_trade),
                 Route("/v1/last_quote/currencies/{base}/{quote}", self._last_forex_quote),
+                Route("/v2/reference/news", self._news),
                 WebSocketRoute("/stocks", self._socket),
             ]
         )
@@ -115,6 +120,39 @@ class FakeMassive(FakeVendor):
             body["results"] = results
         if rest:
             body["next_url"] = f"{request.url.path}?cursor={rest[0]}&limit={limit}"
+        return json_response(body)
+
+    async def _news(self, request: Request) -> Response:
+        fault = await self._check(request, "news")
+        if isinstance(fault, Response):
+            return fault
+        q = request.query_params
+        ticker = q.get("ticker")
+        gte = q.get("published_utc.gte", "")
+        lt = q.get("published_utc.lt", "9999")
+        chosen = [
+            a
+            for a in self.articles
+            if (ticker is None or ticker in a.tickers) and gte <= _iso(a.published_s) < lt
+        ]
+        if fault == "bad_items":
+            chosen = chosen + bad_articles(epoch_s(self.today, 20))
+        offset = int(q.get("cursor", "0"))
+        limit = min(int(q.get("limit", "10")), self.news_page_size)
+        page = chosen[offset : offset + limit]
+        body: dict[str, Any] = {
+            "status": "OK",
+            "request_id": f"req-{self.total_calls}",
+            "count": len(page),
+            "results": [_news_result(a, ticker) for a in page],
+        }
+        if fault == "garbage":
+            body["results"] = {"not": "a list"}
+        if offset + limit < len(chosen):
+            rest = dict(q)
+            rest["cursor"] = str(offset + limit)
+            host = "https://evil.example.com" if self.foreign_next_url else str(request.base_url).rstrip("/")
+            body["next_url"] = f"{host}/v2/reference/news?" + "&".join(f"{k}={v}" for k, v in rest.items())
         return json_response(body)
 
     def _paid(self, fault: str | None) -> str | None:
@@ -212,6 +250,34 @@ class FakeMassive(FakeVendor):
             "t": t_ms,
         }
         self.hub.send(json.dumps([event]), symbol)
+
+
+def _iso(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _news_result(a: Article, ticker: str | None) -> dict[str, Any]:
+    published = "not a date" if a.id == "b4" else _iso(a.published_s)
+    result: dict[str, Any] = {
+        "id": a.id,
+        "publisher": {
+            "name": a.publisher,
+            "homepage_url": "https://example.com/",
+            "logo_url": "",
+            "favicon_url": "",
+        },
+        "title": a.headline,
+        "author": "Staff",
+        "published_utc": published,
+        "article_url": a.url,
+        "tickers": a.tickers,
+        "description": a.summary,
+        "keywords": [a.category],
+    }
+    if ticker and ticker in a.tickers:
+        sentiment = "positive" if a.sentiment > 0.15 else "negative" if a.sentiment < -0.15 else "neutral"
+        result["insights"] = [{"ticker": ticker, "sentiment": sentiment, "sentiment_reasoning": "fake"}]
+    return result
 
 
 def _agg(c: float, t: int) -> dict[str, float | int]:

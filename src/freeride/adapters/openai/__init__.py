@@ -1,0 +1,1 @@
+"""OpenAI as a ``SentimentModel``: structured output, N stories per request, the Batch API."""
