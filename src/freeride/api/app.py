@@ -21,7 +21,18 @@ from freeride.api.cache import ReadCache
 from freeride.api.deps import require
 from freeride.api.gateway_metrics import register_gateway
 from freeride.api.metrics import MetricsMiddleware
-from freeride.api.routers import alerts, backtests, control, health, market, system, trading, webhooks, ws
+from freeride.api.routers import (
+    alerts,
+    backtests,
+    control,
+    health,
+    market,
+    research,
+    system,
+    trading,
+    webhooks,
+    ws,
+)
 from freeride.api.routers import markets as market_hours
 from freeride.api.ws import Hub
 from freeride.app.api import ApiState
@@ -38,6 +49,7 @@ ROUTERS = (
     system.router,
     control.router,
     backtests.router,
+    research.router,
     webhooks.router,
     ws.router,
 )

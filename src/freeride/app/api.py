@@ -34,6 +34,7 @@ from freeride.app.alerts import AlertsSetup
 from freeride.app.backtest_jobs import BacktestJobs
 from freeride.app.backtest_reports import BacktestReports
 from freeride.app.live import LiveViews
+from freeride.app.research import ResearchSetup
 from freeride.config.api import ApiSettings
 from freeride.config.settings import Settings
 from freeride.core.clock import NS_PER_SECOND, Clock
@@ -131,6 +132,7 @@ class ApiState:
     backtests: BacktestJobs | None = None
     reports: BacktestReports | None = None  # HTML reports of stored backtests
     gateway: MarketDataGateway | None = None  # answers quotes and bars the bus and storage lack
+    research: ResearchSetup | None = None  # news, stories, sentiment and trade plans
     control: ExecutionControl | None = None  # the kill switch, on this process's one engine
     hours: MarketHours | None = None  # the market hours a live run follows (GET /api/v1/markets)
     market_instruments: list[Instrument] = field(default_factory=list)  # what it streams

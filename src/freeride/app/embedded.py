@@ -27,6 +27,7 @@ from freeride.app.api import ApiServer, ApiState, build_api_state
 from freeride.app.execution import replay_order_manager
 from freeride.app.gateway import build_market_data
 from freeride.app.ops import build_ops
+from freeride.app.research import build_research
 from freeride.app.runtime import Runtime
 from freeride.app.serving import Serving
 from freeride.app.sleeves import paper_exchanges, strategy_hosts
@@ -180,7 +181,10 @@ async def run_embedded(
             state = build_api_state(
                 settings, engine, clock, bus, alerts, run_id=run_id, accounts=accounts, gateway=market.gateway
             )
+            # research serves stored stories and plans from the replay's bars; a replay polls no news
+            state.research = await build_research(settings, bus, engine, clock, market.gateway)
             rt.add(market.gateway)
+            rt.add_all([state.research.news_gateway, state.research.service])
             server = rt.add(ApiServer(serve(state), settings.api, clock))
         await rt.start()
         if server is not None and serving is not None:

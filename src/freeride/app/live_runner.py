@@ -50,6 +50,7 @@ from freeride.app.live_status import LiveStatus, LiveSummary
 from freeride.app.market_feed import live_feed
 from freeride.app.markets import load_market_hours
 from freeride.app.ops import build_ops
+from freeride.app.research import build_research
 from freeride.app.runtime import Runtime
 from freeride.app.secrets import extra_secret_stores
 from freeride.app.serving import Serving
@@ -174,6 +175,14 @@ async def run_live(
         rt.add(market.gateway)
         core = len(rt.components)
         rt.add_all([*hosts, bars, feed, watch])
+        research = (
+            await build_research(
+                settings, bus, engine, clock, market.gateway, store=store, transports=transports
+            )
+            if settings.research.enabled
+            else None
+        )
+        rt.add_all(research.components if research is not None else [])
         server: ApiServer | None = None
         if serve is not None and (settings.api.enabled or serving is not None):
             state = build_api_state(
@@ -182,6 +191,7 @@ async def run_live(
             watched = [parse_instrument(s) for s in settings.watched_symbols()]
             state.hours = hours
             state.market_instruments = list({i.symbol: i for i in [*instruments, *watched]}.values())
+            state.research = research
             server = rt.add(ApiServer(serve(state), settings.api, clock))
 
         opening: BrokerAccount | None = None

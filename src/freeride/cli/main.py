@@ -17,6 +17,7 @@ from freeride.cli.live import register as register_live
 from freeride.cli.market import register as register_market
 from freeride.cli.notify import register as register_notify
 from freeride.cli.orders import register as register_orders
+from freeride.cli.research import register as register_research
 from freeride.cli.service import register as register_service
 
 register_doctor(app, stores=extra_secret_stores, online=online_checks)
@@ -31,6 +32,7 @@ register_live(app)
 register_config(app)
 register_service(app)
 register_events(app)
+register_research(app)
 
 __all__ = ["_run", "app", "main"]
 

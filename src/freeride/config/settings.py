@@ -31,6 +31,7 @@ from freeride.config.ops import OpsSettings
 from freeride.config.paths import config_file, default_database_url
 from freeride.config.problems import InvalidSettings, SettingProblem, problem, problems_from
 from freeride.config.provenance import file_of, layers
+from freeride.config.research import ResearchSettings
 from freeride.config.run import FeedSettings, FrozenConfig, RunSettings, default_feeds, shipped_files
 from freeride.config.schema import ENV_NESTED_DELIMITER, ENV_PREFIX, env_var_for
 from freeride.config.sources import StrictDotEnvSource, StrictEnvSource
@@ -323,6 +324,7 @@ class Settings(BaseSettings):
     markets: MarketSettings = Field(default_factory=MarketSettings)
     watchlists: dict[str, list[str]] = Field(default_factory=dict)
     """Symbols streamed for alerts, research and the dashboard, by list name; nothing trades them."""
+    research: ResearchSettings = Field(default_factory=ResearchSettings)
     sleeves: list[SleeveSettings] = Field(default_factory=list)
     """What trades: one strategy on one instrument each. Empty: every ``run.feeds`` entry trades
     ``run.strategy`` (see ``trading_sleeves``)."""
