@@ -51,6 +51,14 @@ DEFAULT_CURRENCY_TERMS: dict[str, list[str]] = {
 }
 
 
+_WORD = re.compile(r"[a-z0-9]+(?:[.'&][a-z0-9]+)*")
+_CODE = re.compile(r"(?<![A-Za-z$])\$?([A-Z][A-Z0-9]{1,5})\b")
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
 class Linker:
     """Adds ``symbols`` and ``currencies`` to items from the watched instruments and term lists.
 
@@ -63,33 +71,35 @@ class Linker:
         merged: dict[str, list[str]] = {k: list(v) for k, v in DEFAULT_CURRENCY_TERMS.items()}
         for key, words in terms.items():
             merged[key.upper()] = list(words)
-        self._meaning: dict[str, set[str]] = {}
+        # term (as lower-case words) → the keys it means; matched on word n-grams, longest first
+        self._meaning: dict[tuple[str, ...], set[str]] = {}
         for key, words in merged.items():
             for word in words:
-                self._meaning.setdefault(word.lower(), set()).add(key)
-        alternatives = sorted(self._meaning, key=len, reverse=True)
-        self._terms = (
-            re.compile(r"\b(" + "|".join(re.escape(w) for w in alternatives) + r")\b", re.IGNORECASE)
-            if alternatives
-            else None
-        )
+                self._meaning.setdefault(tuple(_words(word)), set()).add(key)
+        self._longest = max((len(t) for t in self._meaning), default=1)
         self._stocks = {i.symbol for i in self.instruments if not i.is_forex}
         self._pairs = [i for i in self.instruments if i.is_forex]
         currencies = set(merged) & _ISO
         currencies.update(c for i in self._pairs for c in (i.base_currency or "", i.quote_currency))
-        codes = sorted(self._stocks | currencies, key=len, reverse=True)
-        self._codes = (
-            re.compile(r"(?<![A-Za-z$])\$?(" + "|".join(map(re.escape, codes)) + r")\b") if codes else None
-        )
+        self._codes = self._stocks | currencies
 
     def keys_in(self, text: str) -> set[str]:
         """Currency codes and tickers the text mentions, directly or through a term."""
         found: set[str] = set()
-        if self._terms is not None:
-            for match in self._terms.finditer(text):
-                found.update(self._meaning[match.group(1).lower()])
-        if self._codes is not None:
-            found.update(m.group(1) for m in self._codes.finditer(text))
+        words = _words(text)
+        meaning = self._meaning
+        i, n = 0, len(words)
+        while i < n:
+            for size in range(min(self._longest, n - i), 0, -1):
+                keys = meaning.get(tuple(words[i : i + size]))
+                if keys is not None:
+                    found.update(keys)
+                    i += size
+                    break
+            else:
+                i += 1
+        codes = self._codes
+        found.update(c for c in _CODE.findall(text) if c in codes)
         return found
 
     def link(self, item: NewsItem) -> NewsItem:

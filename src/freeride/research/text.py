@@ -8,6 +8,7 @@ near-duplicate detection compares; ``content_hash`` names the text a model score
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import re
@@ -50,6 +51,7 @@ def headline_key(headline: str) -> str:
     return " ".join(words(strip_decoration(clean(headline))))
 
 
+@functools.lru_cache(maxsize=65_536)
 def _stem(word: str) -> str:
     """A light stem so that ``raises``/``raised``/``raise`` meet; enough for re-report matching."""
     for suffix in ("ing", "ed", "es", "s"):
@@ -68,6 +70,14 @@ def shingles(headline: str) -> frozenset[str]:
     out = set(tokens)
     out.update(f"{a} {b}" for a, b in itertools.pairwise(tokens))
     return frozenset(out)
+
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def numbers(headline: str) -> frozenset[str]:
+    """The figures a headline states (``76``, ``1.0950``): re-reports of one story carry the same."""
+    return frozenset(_NUMBER.findall(headline))
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:

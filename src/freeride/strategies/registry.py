@@ -11,6 +11,7 @@ from freeride.core.errors import InvalidInput
 from freeride.strategies.bollinger_reversion import BollingerReversion, BollingerReversionParams
 from freeride.strategies.directional import DirectionalStrategy
 from freeride.strategies.donchian_breakout import DonchianBreakout, DonchianBreakoutParams
+from freeride.strategies.plan_follower import PlanFollower, PlanFollowerParams
 from freeride.strategies.rsi_reversion import RsiReversion, RsiReversionParams
 from freeride.strategies.sizing import SizedParams
 from freeride.strategies.sma_cross import EmaCross, SmaCross, SmaCrossParams
@@ -22,6 +23,7 @@ STRATEGIES: dict[str, tuple[type[DirectionalStrategy[Any]], type[SizedParams]]] 
     RsiReversion.kind: (RsiReversion, RsiReversionParams),
     DonchianBreakout.kind: (DonchianBreakout, DonchianBreakoutParams),
     BollingerReversion.kind: (BollingerReversion, BollingerReversionParams),
+    PlanFollower.kind: (PlanFollower, PlanFollowerParams),
 }
 
 

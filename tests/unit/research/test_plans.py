@@ -25,8 +25,19 @@ def trending(symbol: str, start: float, step: float, n: int = 80, wiggle: float 
     price = start
     for k in range(n):
         price += step + wiggle * start * math.sin(k)
-        bars.append(Bar(symbol=symbol, interval="1d", open=price - step / 2, high=price + wiggle * start,
-                        low=price - wiggle * start, close=price, volume=1_000, ts_event=k * DAY * S, ts_init=0))
+        bars.append(
+            Bar(
+                symbol=symbol,
+                interval="1d",
+                open=price - step / 2,
+                high=price + wiggle * start,
+                low=price - wiggle * start,
+                close=price,
+                volume=1_000,
+                ts_event=k * DAY * S,
+                ts_init=0,
+            )
+        )
     return bars
 
 
@@ -52,10 +63,24 @@ def test_an_uptrend_with_good_news_is_a_long_plan_citing_every_input() -> None:
 
 def test_good_technicals_and_bad_news_disagree_and_lower_the_confidence() -> None:
     bars = trending("AAPL", 100.0, 0.5)
-    good = make_plan(parse_instrument("AAPL"), "1d", bars, [scored("a", "x", 0.8, ts_s=79 * DAY)], PlanConfig(),
-                     quote_to_account=1.0, now_ns=0)
-    bad = make_plan(parse_instrument("AAPL"), "1d", bars, [scored("a", "x", -0.8, ts_s=79 * DAY)], PlanConfig(),
-                    quote_to_account=1.0, now_ns=0)
+    good = make_plan(
+        parse_instrument("AAPL"),
+        "1d",
+        bars,
+        [scored("a", "x", 0.8, ts_s=79 * DAY)],
+        PlanConfig(),
+        quote_to_account=1.0,
+        now_ns=0,
+    )
+    bad = make_plan(
+        parse_instrument("AAPL"),
+        "1d",
+        bars,
+        [scored("a", "x", -0.8, ts_s=79 * DAY)],
+        PlanConfig(),
+        quote_to_account=1.0,
+        now_ns=0,
+    )
     assert bad.confidence < good.confidence
 
 
@@ -97,17 +122,36 @@ def test_a_story_about_the_quote_currency_counts_against_the_pair() -> None:
 
 def test_too_little_history_is_refused_with_the_reason() -> None:
     with pytest.raises(InvalidInput, match="at least 60 bars"):
-        make_plan(parse_instrument("AAPL"), "1d", trending("AAPL", 100, 1, n=10), [], PlanConfig(),
-                  quote_to_account=1.0, now_ns=0)
+        make_plan(
+            parse_instrument("AAPL"),
+            "1d",
+            trending("AAPL", 100, 1, n=10),
+            [],
+            PlanConfig(),
+            quote_to_account=1.0,
+            now_ns=0,
+        )
 
 
 def _bar(k: int, o: float, h: float, low: float, c: float) -> Bar:
-    return Bar(symbol="AAPL", interval="1d", open=o, high=h, low=low, close=c, volume=1, ts_event=k * DAY * S, ts_init=0)
+    return Bar(
+        symbol="AAPL",
+        interval="1d",
+        open=o,
+        high=h,
+        low=low,
+        close=c,
+        volume=1,
+        ts_event=k * DAY * S,
+        ts_init=0,
+    )
 
 
 def test_evaluate_target_stop_expiry_and_not_triggered() -> None:
     p = plan(entry=100.0, stop=95.0, ts_s=0)  # zone 99.5–100.5, targets 107.5 / 115, expires after 5 days
-    target = evaluate(p, [_bar(1, 101, 101, 99.8, 100.2), _bar(2, 100, 108, 99.9, 107), _bar(3, 107, 116, 106, 115)])
+    target = evaluate(
+        p, [_bar(1, 101, 101, 99.8, 100.2), _bar(2, 100, 108, 99.9, 107), _bar(3, 107, 116, 106, 115)]
+    )
     assert target.outcome is OutcomeKind.TARGET
     assert target.target2_hit
     assert target.entry_price == 100.5
@@ -119,7 +163,9 @@ def test_evaluate_target_stop_expiry_and_not_triggered() -> None:
     assert both.outcome is OutcomeKind.STOP
     never = evaluate(p, [_bar(1, 103, 104, 102, 103), _bar(6, 103, 104, 102, 103)])
     assert never.outcome is OutcomeKind.NOT_TRIGGERED
-    expired = evaluate(p, [_bar(1, 100, 101, 99, 100), _bar(2, 100, 102, 99, 102), _bar(5, 102, 102, 102, 102)])
+    expired = evaluate(
+        p, [_bar(1, 100, 101, 99, 100), _bar(2, 100, 102, 99, 102), _bar(5, 102, 102, 102, 102)]
+    )
     assert expired.outcome is OutcomeKind.EXPIRED
     assert expired.r_multiple == pytest.approx(2 / 5.0)
     waiting = evaluate(p, [_bar(1, 100, 101, 99, 100)])

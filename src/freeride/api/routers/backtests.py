@@ -81,6 +81,12 @@ async def start(body: BacktestIn, jobs: Jobs) -> BacktestOut:
         raise ApiError(
             422, f"strategy: unknown {body.strategy!r}; one of {known}", fields=[("strategy", known)]
         )
+    if "plans" in body.params:  # a file path: the API never reads files it is given
+        raise ApiError(
+            422,
+            "params.plans: a file path cannot be given over the API; use freeride backtest",
+            fields=[("params.plans", "not allowed over the API")],
+        )
     try:
         job = jobs.start(body.strategy, body.symbol, dict(body.params), body.cash, body.commission)
     except InvalidInput as exc:
