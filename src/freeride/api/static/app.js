@@ -1,5 +1,6 @@
 // The live dashboard: REST for the first picture, the WebSocket for every change after it.
 import { ApiError, Live, call, page, token } from "./api.js";
+import { mountResearch } from "./research.js";
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, text, cls) => {
@@ -34,6 +35,7 @@ function show(view) {
   $("logout").hidden = !loggedIn;
   $("live").hidden = !loggedIn || view !== "live";
   $("backtests").hidden = !loggedIn || view !== "backtests";
+  $("research").hidden = !loggedIn || view !== "research";
 }
 
 // ---- quotes ------------------------------------------------------------------------------
@@ -272,12 +274,19 @@ async function start() {
   backtestForm();
   setInterval(guard(loadAccounts), 2000);
   setInterval(guard(loadStatus), 10000);
+  route();
 }
 
+let researchMounted = false;
+
 function route() {
-  const view = location.hash === "#/backtests" ? "backtests" : "live";
+  const view = { "#/backtests": "backtests", "#/research": "research" }[location.hash] || "live";
   show(view);
   if (token.get() && view === "backtests") guard(loadRuns)();
+  if (token.get() && view === "research" && live && !researchMounted) {
+    researchMounted = true;
+    mountResearch($("research"), { call, live: { on: (pattern, handler) => live.on(pattern, handler) } });
+  }
 }
 
 $("login-form").onsubmit = async (event) => {
