@@ -13,25 +13,44 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final, Protocol
 
 import openai
 
 from freeride.adapters.openai.client import map_error
+from freeride.adapters.openai.config import OpenAIConfig
 from freeride.adapters.openai.schema import body
-from freeride.core.clock import NS_PER_SECOND
+from freeride.core.clock import NS_PER_SECOND, Clock
 from freeride.core.errors import FreerideError, TemporaryError
 from freeride.ports.sentiment import ScoreRequest, ScoreResult
 
-if TYPE_CHECKING:
-    from freeride.adapters.openai.sentiment import OpenAISentiment
+
+class BatchModel(Protocol):
+    """What the runner needs of the analyser (``OpenAISentiment``): its client, settings and clock,
+    and its per-request path for the lines that failed."""
+
+    client: openai.AsyncOpenAI
+    config: OpenAIConfig
+    clock: Clock
+
+    async def score_group(self, group: Sequence[ScoreRequest]) -> list[ScoreResult]: ...
+
+    async def read_completion(
+        self,
+        completion: dict[str, Any],
+        group: Sequence[ScoreRequest],
+        ids: dict[str, str],
+        *,
+        batch: bool = False,
+    ) -> list[ScoreResult]: ...
+
 
 ENDPOINT: Final = "/v1/chat/completions"
 DONE = {"completed", "failed", "expired", "cancelled"}
 
 
 class BatchRunner:
-    def __init__(self, model: OpenAISentiment) -> None:
+    def __init__(self, model: BatchModel) -> None:
         self.model = model
         self.batch_id = ""
         self.polls = 0
@@ -82,7 +101,7 @@ class BatchRunner:
     async def _submit_and_wait(self, data: bytes) -> tuple[str, list[dict[str, Any]], list[dict[str, Any]]]:
         m = self.model
         client = m.client
-        clock = m._clock
+        clock = m.clock
         try:
             uploaded = await client.files.create(file=("freeride-sentiment.jsonl", data), purpose="batch")
             batch = await client.batches.create(

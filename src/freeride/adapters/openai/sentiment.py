@@ -22,6 +22,7 @@ from typing import Any
 import httpx2
 import openai
 
+from freeride.adapters.openai.batch import BatchRunner
 from freeride.adapters.openai.client import NAME, make_client, map_error
 from freeride.adapters.openai.config import OpenAIConfig
 from freeride.adapters.openai.schema import AnswerProblem, body, parse_answer, to_sentiment
@@ -37,7 +38,7 @@ class OpenAISentiment:
     ) -> None:
         self.config = config
         self.name = config.model
-        self._clock = clock
+        self.clock = clock
         self.client = make_client(config, transport)
         self.usage = ModelUsage()
         self._blocked_until = 0
@@ -45,11 +46,9 @@ class OpenAISentiment:
         self.retries = 0
 
     async def score(self, requests: Sequence[ScoreRequest]) -> list[ScoreResult]:
-        if self._clock.now_ns() < self._blocked_until:
+        if self.clock.now_ns() < self._blocked_until:
             raise QuotaExhausted(self._blocked_why)
         if self.config.batch_min and len(requests) >= self.config.batch_min:
-            from freeride.adapters.openai.batch import BatchRunner
-
             return await BatchRunner(self).run(requests)
         n = max(1, self.config.stories_per_request)
         out: list[ScoreResult] = []
@@ -125,7 +124,7 @@ class OpenAISentiment:
             except (openai.OpenAIError, FreerideError) as raw:
                 exc = map_error(raw)
             if isinstance(exc, QuotaExhausted):
-                self._blocked_until = self._clock.now_ns() + int((exc.retry_after or 3_600) * NS_PER_SECOND)
+                self._blocked_until = self.clock.now_ns() + int((exc.retry_after or 3_600) * NS_PER_SECOND)
                 self._blocked_why = str(exc)
                 raise exc
             if not isinstance(exc, TemporaryError) or attempt + 1 == attempts:
@@ -135,7 +134,7 @@ class OpenAISentiment:
                 if isinstance(exc, RateLimited) and exc.retry_after is not None
                 else 2.0**attempt
             )
-            await self._clock.sleep(min(wait, 60.0))
+            await self.clock.sleep(min(wait, 60.0))
         raise AssertionError("unreachable")  # pragma: no cover
 
     def count_tokens(self, completion: dict[str, Any], *, batch: bool) -> None:
