@@ -16,8 +16,8 @@ are forgotten (``evict``), which bounds memory for a process running for months.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -201,30 +201,27 @@ class StoryClusterer:
 
 def make_story(items: list[NewsItem], ts_init: int) -> Story:
     """The story of these items: text, id and hash from the earliest, sources from all."""
-    ordered = sorted(items, key=lambda i: (i.ts_event, i.key))
+    ordered = sorted(items, key=_order) if len(items) > 1 else items
     first = ordered[0]
     scores = [i.vendor_score for i in ordered if i.vendor_score is not None]
+    chain = itertools.chain.from_iterable
     return Story(
         story_id=first.key,
         headline=first.headline,
         summary=first.summary,
         url=first.url,
         content_hash=content_hash(first.headline, first.summary),
-        symbols=_union_of(i.symbols for i in ordered),
-        currencies=_union_of(i.currencies for i in ordered),
-        sources=_union_of((i.source,) for i in ordered),
-        publishers=_union_of((i.publisher,) for i in ordered if i.publisher),
+        symbols=tuple(dict.fromkeys(chain(i.symbols for i in ordered))),
+        currencies=tuple(dict.fromkeys(chain(i.currencies for i in ordered))),
+        sources=tuple(dict.fromkeys(i.source for i in ordered)),
+        publishers=tuple(dict.fromkeys(i.publisher for i in ordered if i.publisher)),
         item_keys=tuple(i.key for i in ordered),
         vendor_score=sum(scores) / len(scores) if scores else None,
         ts_event=first.ts_event,
         ts_init=ts_init,
-        ts_last=ordered[-1].ts_event,
+        ts_last=max(i.ts_event for i in ordered),
     )
 
 
-def _union_of(groups: Iterable[Iterable[str]]) -> tuple[str, ...]:
-    out: dict[str, None] = {}
-    for group in groups:
-        for value in group:
-            out.setdefault(value, None)
-    return tuple(out)
+def _order(item: NewsItem) -> tuple[int, str]:
+    return item.ts_event, item.key

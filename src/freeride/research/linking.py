@@ -77,6 +77,7 @@ class Linker:
             for word in words:
                 self._meaning.setdefault(tuple(_words(word)), set()).add(key)
         self._longest = max((len(t) for t in self._meaning), default=1)
+        self._starts = {t[0] for t in self._meaning if t}  # a word no term starts with is skipped at once
         self._stocks = {i.symbol for i in self.instruments if not i.is_forex}
         self._pairs = [i for i in self.instruments if i.is_forex]
         currencies = set(merged) & _ISO
@@ -88,8 +89,12 @@ class Linker:
         found: set[str] = set()
         words = _words(text)
         meaning = self._meaning
+        starts = self._starts
         i, n = 0, len(words)
         while i < n:
+            if words[i] not in starts:
+                i += 1
+                continue
             for size in range(min(self._longest, n - i), 0, -1):
                 keys = meaning.get(tuple(words[i : i + size]))
                 if keys is not None:

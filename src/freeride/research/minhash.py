@@ -29,9 +29,19 @@ class MinHasher:
         rng = np.random.default_rng(seed)
         self._a = rng.integers(1, 1 << 32, size=self.num_perm, dtype=np.uint64)
         self._b = rng.integers(0, 1 << 32, size=self.num_perm, dtype=np.uint64)
+        self._crc: dict[str, int] = {}  # shingle → its CRC-32 (shingles repeat across headlines)
 
     def signature(self, shingles: Iterable[str]) -> U64:
-        hashed = np.fromiter((zlib.crc32(s.encode()) for s in shingles), dtype=np.uint64)
+        cache = self._crc
+        values = []
+        for s in shingles:
+            h = cache.get(s)
+            if h is None:
+                h = cache[s] = zlib.crc32(s.encode())
+                if len(cache) > 200_000:  # bounded: a long-running process sees new words forever
+                    cache.clear()
+            values.append(h)
+        hashed = np.array(values, dtype=np.uint64)
         if hashed.size == 0:
             return np.full(self.num_perm, PRIME, dtype=np.uint64)
         # (a·x + b) mod p for every (shingle, permutation): a, x < 2³², so no uint64 overflow

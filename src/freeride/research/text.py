@@ -87,6 +87,7 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return inter / (len(a) + len(b) - inter)
 
 
+@functools.lru_cache(maxsize=32_768)
 def content_hash(headline: str, summary: str = "") -> str:
     """The digest of what a model scores; any edit of headline or summary changes it."""
     text = f"{clean(headline)}\n{clean(summary)}"
