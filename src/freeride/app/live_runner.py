@@ -70,6 +70,7 @@ from freeride.ports.broker import Broker, BrokerAccount
 from freeride.ports.bus import Bus, Overflow
 from freeride.storage.recorder import MARKET_AND_SYSTEM_TOPICS, Recorder
 from freeride.storage.repositories import InstrumentRepository, RunRepository
+from freeride.strategies.plan_follower import PlanFollower
 
 log = structlog.get_logger(__name__)
 
@@ -183,6 +184,9 @@ async def run_live(
             else None
         )
         rt.add_all(research.components if research is not None else [])
+        for host in hosts:  # plan followers trade the plans this process makes
+            if isinstance(host.strategy, PlanFollower):
+                bus.subscribe(topics.trade_plan(host.strategy.symbol), host.strategy.add_plan)
         server: ApiServer | None = None
         if serve is not None and (settings.api.enabled or serving is not None):
             state = build_api_state(

@@ -39,7 +39,7 @@ from freeride.ports.sentiment import ScoreCache, SentimentModel
 from freeride.research.cache import TieredCache
 from freeride.research.clustering import ClusterConfig, StoryClusterer
 from freeride.research.linking import Linker
-from freeride.research.plan_service import PlanService, PlanServiceConfig
+from freeride.research.plan_service import PlanScheduler, PlanService, PlanServiceConfig
 from freeride.research.plans.planner import PlanConfig
 from freeride.research.scoring import Scorer, ScorerConfig
 from freeride.research.sentiment.offline import OfflineModel
@@ -154,11 +154,14 @@ class ResearchSetup:
     offline: OfflineModel
     news: SqlNewsRepository
     engine: AsyncEngine
+    scheduler: PlanScheduler | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
     def components(self) -> list[Component]:
-        return [self.news_gateway, self.service, self.poller]
+        """In start order; plans are scheduled after news flows (``research.plans.symbols``)."""
+        scheduled = [self.scheduler] if self.scheduler is not None and self.scheduler.symbols else []
+        return [self.news_gateway, self.service, self.poller, *scheduled]
 
     async def aclose(self) -> None:
         await self.news_gateway.stop()
@@ -253,7 +256,8 @@ async def build_research(
             post_to=tuple(p.post_to),
         ),
     )
-    return ResearchSetup(service, plans, gateway, poller, model, offline, news_repo, engine, notes)
+    scheduler = PlanScheduler(plans, clock, [parse_instrument(s).symbol for s in p.symbols], p.every_s)
+    return ResearchSetup(service, plans, gateway, poller, model, offline, news_repo, engine, scheduler, notes)
 
 
 __all__ = [

@@ -63,6 +63,16 @@ class PlanSettings(FrozenConfig):
     expiry_bars: int = 5
     post_to: list[str] = Field(default_factory=list)
     """Notification channels every new plan is posted to (``["discord"]``)."""
+    symbols: list[str] = Field(default_factory=list)
+    """Symbols ``freeride live`` makes a fresh plan for every ``every_s``; none: plans on demand only."""
+    every_s: float = 3_600.0
+
+    @field_validator("every_s")
+    @classmethod
+    def _every(cls, value: float) -> float:
+        if value < 60:
+            raise problem(f"a plan every {value} s", "plan at most once a minute, e.g. 3600")
+        return value
 
     @field_validator("risk_fraction")
     @classmethod

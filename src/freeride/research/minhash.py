@@ -33,15 +33,15 @@ class MinHasher:
 
     def signature(self, shingles: Iterable[str]) -> U64:
         cache = self._crc
-        values = []
+        crcs: list[int] = []
         for s in shingles:
             h = cache.get(s)
             if h is None:
                 h = cache[s] = zlib.crc32(s.encode())
                 if len(cache) > 200_000:  # bounded: a long-running process sees new words forever
                     cache.clear()
-            values.append(h)
-        hashed = np.array(values, dtype=np.uint64)
+            crcs.append(h)
+        hashed = np.array(crcs, dtype=np.uint64)
         if hashed.size == 0:
             return np.full(self.num_perm, PRIME, dtype=np.uint64)
         # (a·x + b) mod p for every (shingle, permutation): a, x < 2³², so no uint64 overflow

@@ -9,12 +9,16 @@ its outcome; the track record is hit rate and average R per symbol.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
+import structlog
+
 from freeride.bus import topics
 from freeride.core.clock import NS_PER_SECOND, Clock
-from freeride.core.errors import InvalidInput
+from freeride.core.component import Component
+from freeride.core.errors import FreerideError, InvalidInput
 from freeride.core.instruments import Instrument, parse_instrument
 from freeride.core.market import INTERVAL_SECONDS, Bar
 from freeride.core.notify import Notification
@@ -27,6 +31,7 @@ from freeride.research.plans.planner import PlanConfig, make_plan
 BarSource = Callable[[Instrument, str, int, int], Awaitable[list[Bar]]]
 # How many account-currency units one unit of ``quote`` is worth (``quote``, ``account``, a price hint)
 RateSource = Callable[[str, str], Awaitable[float]]
+log = structlog.get_logger(__name__)
 STORY_WINDOW_S = 3 * 86_400
 FINAL = (OutcomeKind.TARGET, OutcomeKind.STOP, OutcomeKind.EXPIRED, OutcomeKind.NOT_TRIGGERED)
 
@@ -129,3 +134,46 @@ class PlanService:
         if updated:
             await self.plans.set_outcomes(updated, now)
         return result, TrackRecord([o for _, o in result])
+
+
+class PlanScheduler(Component):
+    """Makes a fresh plan for each of ``symbols`` every ``every_s`` of the clock (``freeride live``).
+
+    A symbol that cannot be planned (no bars yet, a provider down) is logged and tried again next
+    round; the others go on.
+    """
+
+    name = "plan_scheduler"
+
+    def __init__(self, service: PlanService, clock: Clock, symbols: Sequence[str], every_s: float) -> None:
+        super().__init__()
+        self.service = service
+        self._clock = clock
+        self.symbols = list(symbols)
+        self.every_s = every_s
+        self.made = 0
+        self.failed = 0
+        self._task: asyncio.Task[None] | None = None
+
+    async def round(self) -> None:
+        for symbol in self.symbols:
+            try:
+                await self.service.plan(symbol)
+                self.made += 1
+            except FreerideError as exc:
+                self.failed += 1
+                log.warning("research.plan_failed", symbol=symbol, error=str(exc))
+
+    async def _loop(self) -> None:
+        while True:
+            await self.round()
+            await self._clock.sleep(self.every_s)
+
+    async def _on_start(self) -> None:
+        if self.symbols:
+            self._task = self.spawn(self._loop)
+
+    async def _on_stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)

@@ -183,3 +183,41 @@ def test_track_record_per_symbol() -> None:
     assert record["decided"] == 2
     assert record["hit_rate"] == 0.5
     assert record["not_triggered"] == 1
+
+
+async def test_the_scheduler_plans_each_symbol_every_round_and_survives_a_failure() -> None:
+    from freeride.bus.memory import InMemoryBus
+    from freeride.core.clock import ManualClock
+    from freeride.core.plans import TradePlan
+    from freeride.research.plan_service import PlanScheduler, PlanService
+    from freeride.testing.fakes.waiting import until
+
+    saved: list[TradePlan] = []
+
+    class Plans:
+        async def save(self, plan: TradePlan, notifications: object = ()) -> TradePlan:
+            saved.append(plan)
+            return plan
+
+    class News:
+        async def stories(self, *args: object, **kwargs: object) -> list[object]:
+            return []
+
+    async def bars(instrument: object, interval: str, start: int, end: int) -> list[Bar]:
+        if getattr(instrument, "symbol", "") == "MSFT":
+            raise InvalidInput("no bars for MSFT")
+        return trending("AAPL", 100.0, 0.5)
+
+    async def rate(quote: str, account: str) -> float:
+        return 1.0
+
+    clock = ManualClock(100 * DAY * S)
+    service = PlanService(Plans(), News(), bars, rate, clock, InMemoryBus(clock))  # type: ignore[arg-type]
+    scheduler = PlanScheduler(service, clock, ["AAPL", "MSFT"], every_s=3_600)
+    await scheduler.start()
+    await until(lambda: clock.sleepers == 1)
+    clock.advance(3_600)
+    await until(lambda: scheduler.made == 2)
+    await scheduler.stop()
+    assert scheduler.failed >= 1
+    assert [p.symbol for p in saved] == ["AAPL", "AAPL"]
