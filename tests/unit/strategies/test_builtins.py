@@ -126,6 +126,7 @@ def test_every_builtin_is_described_and_builds_with_defaults() -> None:
         "rsi_reversion",
         "donchian_breakout",
         "bollinger_reversion",
+        "plan_follower",
     }
     for kind in STRATEGIES:
         assert "size" in describe(kind)
