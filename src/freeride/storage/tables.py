@@ -313,7 +313,7 @@ notify_channels = sa.Table(
     sa.Column("fingerprint", sa.String(64), nullable=False),
 )
 
-# -- research (revision 0005) ------------------------------------------------------------------
+# -- research (revision 0006) ------------------------------------------------------------------
 # Every news item as a feed delivered it, keyed by feed and vendor id, with the story it joined.
 news_items = sa.Table(
     "news_items",
