@@ -43,6 +43,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/alerts.py
 	$(BIN)/python benchmarks/execution.py
 	$(BIN)/python benchmarks/api.py
+	$(BIN)/python benchmarks/research.py
 	$(BIN)/python benchmarks/secret_refresh.py
 	$(BIN)/python benchmarks/markets.py
 

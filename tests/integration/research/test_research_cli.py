@@ -95,3 +95,29 @@ async def test_news_from_loopback_feeds_names_the_broken_one(
     stories = [json.loads(line) for line in result.stdout.splitlines()]
     assert any(sorted(s["sources"]) == ["rss:bank", "rss:broken"] for s in stories)
     assert all("EUR/USD" in s["symbols"] for s in stories)
+
+
+async def test_a_plan_posted_to_discord_goes_through_the_outbox(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import httpx
+
+    from freeride.app.research_cli import make_plans
+    from freeride.config.settings import load_settings
+    from freeride.core.clock import LiveClock
+    from freeride.testing.fakes.discord import FakeDiscord
+
+    fake = FakeDiscord()
+    monkeypatch.setenv("FREERIDE_SECRETS__ORDER", "env")
+    monkeypatch.setenv("FREERIDE_NOTIFY__DISCORD", json.dumps({"discord": fake.url()}))
+    settings = load_settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{tmp_path / 'p.db'}")
+    plans, notes = await make_plans(
+        settings, LiveClock(), ["EUR/USD"], ["discord", "nowhere"], {"discord": httpx.ASGITransport(fake.app)}
+    )
+    assert "posted to discord" in notes
+    assert any("nowhere: not a configured channel" in n for n in notes)
+    [sent] = fake.received
+    text = json.dumps(sent.body)
+    assert "EUR/USD short plan" in text or "EUR/USD long plan" in text
+    assert "pips to stop" in text
+    assert plans[0].plan_id == "EUR/USD#1"
