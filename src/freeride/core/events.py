@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from freeride.core.alerts import AlertFired, WebhookAlert
 from freeride.core.market import Bar, Quote, Trade
+from freeride.core.news import NewsItem
 from freeride.core.orders import AccountState, Fill, Order, OrderIntent, Position, Signal
+from freeride.core.plans import TradePlan
+from freeride.core.sentiment import StorySentiment
 from freeride.core.system import SystemEvent
 
 Event = (
@@ -20,6 +23,9 @@ Event = (
     | SystemEvent
     | AlertFired
     | WebhookAlert
+    | NewsItem
+    | StorySentiment
+    | TradePlan
 )
 
 EVENT_TYPES: tuple[type[Event], ...] = (
@@ -35,4 +41,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     SystemEvent,
     AlertFired,
     WebhookAlert,
+    NewsItem,
+    StorySentiment,
+    TradePlan,
 )
