@@ -71,11 +71,24 @@ class StoryClusterer:
         self._members: dict[str, list[str]] = {}
         self._by_url: dict[str, str] = {}
         self._by_headline: dict[str, str] = {}
-        self._buckets: defaultdict[bytes, list[str]] = defaultdict(list)
+        self._buckets: defaultdict[bytes, list[int]] = defaultdict(list)  # band → rows
+        self._row_keys: list[str] = []  # row → item key
+        self._signatures = np.zeros((1_024, self._hasher.num_perm), dtype=np.uint64)  # row → signature
         self._by_text: dict[str, _Features] = {}  # headline → its features
         self.compared = 0  # exact Jaccard checks made (LSH candidates)
 
+    def _add_row(self, key: str, signature: npt.NDArray[np.uint64]) -> int:
+        row = len(self._row_keys)
+        if row == len(self._signatures):
+            grown = np.zeros((2 * row, self._hasher.num_perm), dtype=np.uint64)
+            grown[:row] = self._signatures
+            self._signatures = grown
+        self._signatures[row] = signature
+        self._row_keys.append(key)
+        return row
+
     def _reset(self) -> None:
+        self._row_keys.clear()
         self._entries.clear()
         self._parent.clear()
         self._members.clear()
@@ -130,15 +143,16 @@ class StoryClusterer:
             if first != key:
                 partners.add(first)
         threshold = self.config.threshold
+        row = self._add_row(key, entry.signature)
         if entry.bands and not (partners and self._entries[next(iter(partners))].shingles == entry.shingles):
-            candidates = set().union(*(self._buckets[band] for band in entry.bands)) - partners
-            if candidates:
-                keys = list(candidates)
+            rows = set().union(*(self._buckets[band] for band in entry.bands))
+            if rows:
+                found = np.fromiter(rows, dtype=np.intp, count=len(rows))
                 # the signatures' agreement estimates the Jaccard: only plausible pairs are checked exactly
-                agree = (np.stack([self._entries[k].signature for k in keys]) == entry.signature).mean(axis=1)
+                agree = (self._signatures[found] == entry.signature).mean(axis=1)
                 joined = {self.find(p) for p in partners}
-                for k in np.flatnonzero(agree >= threshold - ESTIMATE_SLACK):
-                    other = keys[k]
+                for r in found[agree >= threshold - ESTIMATE_SLACK]:
+                    other = self._row_keys[r]
                     root = self.find(other)
                     if root in joined:
                         continue
@@ -150,7 +164,7 @@ class StoryClusterer:
                         partners.add(other)
                         joined.add(root)
             for band in entry.bands:
-                self._buckets[band].append(key)
+                self._buckets[band].append(row)
         merged = [gone for other in partners if (gone := self._union(key, other)) is not None]
         return Added(self.find(key), new_item=True, merged=merged)
 
