@@ -37,6 +37,7 @@ def manager_config(settings: Settings, run_id: str, **overrides: object) -> Mana
     values: dict[str, object] = {
         "run_id": run_id,
         "approval_mode": ex.approval_mode,
+        "approval_timeout_s": ex.approval_timeout_s,
         "lookup_attempts": ex.lookup_attempts,
         "lookup_wait_s": ex.lookup_wait_s,
         "resend_unsent_within_s": ex.resend_unsent_within_s,

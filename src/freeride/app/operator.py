@@ -22,7 +22,7 @@ from freeride.app.secrets import extra_secret_stores
 from freeride.config.secrets import ChainedSecretStore, build_secret_store
 from freeride.config.settings import Settings
 from freeride.core.clock import Clock
-from freeride.core.errors import AuthError, FreerideError
+from freeride.core.errors import AuthError, FreerideError, InvalidInput
 from freeride.core.orders import Order, Position
 from freeride.execution.control import ExecutionControl
 from freeride.ports.broker import BrokerAccount, SessionState
@@ -58,14 +58,35 @@ async def halts(settings: Settings, clock: Clock) -> list[Halt]:
         return await c.status()
 
 
-async def pending(settings: Settings, clock: Clock) -> list[Approval]:
+async def pending(settings: Settings, clock: Clock, run_id: str | None = None) -> list[Approval]:
+    """Orders waiting for approval: of ``run_id``, else of every ledger.
+
+    Every ledger, because the one an engine holds its orders under depends on how it runs (a live
+    paper account, a real broker's account, a replay); the run is shown beside each order.
+    """
     async with control(settings, clock) as c:
-        return await c.pending_approvals(settings.execution.run_id())
+        return await c.pending_approvals(run_id)
 
 
-async def decide(settings: Settings, clock: Clock, client_order_id: str, approve: bool, by: str) -> bool:
+async def decide(
+    settings: Settings, clock: Clock, client_order_id: str, approve: bool, by: str, run_id: str | None = None
+) -> bool:
+    """Approve or reject the order waiting under ``client_order_id`` (in ``run_id``, else in the one
+    ledger where it waits); ``False`` when none waits. Raises ``InvalidInput`` when it waits in
+    several ledgers and ``run_id`` does not say which."""
     async with control(settings, clock) as c:
-        run_id = settings.execution.run_id()
+        if run_id is None:
+            runs = sorted(
+                {a.run_id for a in await c.pending_approvals() if a.client_order_id == client_order_id}
+            )
+            if not runs:
+                return False
+            if len(runs) > 1:
+                raise InvalidInput(
+                    f"order {client_order_id!r} waits for approval in {len(runs)} runs "
+                    f"({', '.join(runs)}): say which with --run"
+                )
+            run_id = runs[0]
         if approve:
             return await c.approve(run_id, client_order_id, by)
         return await c.reject(run_id, client_order_id, by)

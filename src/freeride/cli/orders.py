@@ -93,37 +93,56 @@ def _fields(o: object) -> dict[str, object]:
     return {name: getattr(o, name) for name in getattr(o, "__struct_fields__", ())}
 
 
-def approvals() -> None:
-    """Orders waiting for approval (approval mode)."""
+def approvals(
+    run: Annotated[str | None, typer.Option("--run", help="Only this run's orders.")] = None,
+) -> None:
+    """Orders waiting for approval (approval mode), in every run unless ``--run`` says which."""
     settings = load_settings_or_exit()
-    waiting = asyncio.run(pending(settings, LiveClock()))
+    waiting = asyncio.run(pending(settings, LiveClock(), run))
     if not waiting:
         console.print("no orders wait for approval")
         return
     table = Table(title="waiting for approval")
-    for column in ("since", "client id", "order"):
+    for column in ("since", "client id", "order", "run"):
         table.add_column(column)
     for a in waiting:
-        table.add_row(when(a.requested_at), a.client_order_id, a.summary)
+        table.add_row(when(a.requested_at), a.client_order_id, a.summary, a.run_id)
     console.print(table)
 
 
-def approve(client_order_id: Annotated[str, typer.Argument(help="The order's client id.")]) -> None:
+DecideRun = Annotated[
+    str | None, typer.Option("--run", help="The run it waits in (needed only when several hold the id).")
+]
+
+
+def approve(
+    client_order_id: Annotated[str, typer.Argument(help="The order's client id.")], run: DecideRun = None
+) -> None:
     """Approve a held order: the engine sends it at its next look."""
-    _decide(client_order_id, True)
+    _decide(client_order_id, True, run)
 
 
-def reject(client_order_id: Annotated[str, typer.Argument(help="The order's client id.")]) -> None:
+def reject(
+    client_order_id: Annotated[str, typer.Argument(help="The order's client id.")], run: DecideRun = None
+) -> None:
     """Reject a held order: it is closed without being sent."""
-    _decide(client_order_id, False)
+    _decide(client_order_id, False, run)
 
 
-def _decide(client_order_id: str, yes: bool) -> None:
+def _decide(client_order_id: str, yes: bool, run: str | None) -> None:
     settings = load_settings_or_exit()
-    if not asyncio.run(decide(settings, LiveClock(), client_order_id, yes, _who())):
-        err.print(f"[red]error:[/red] no order {client_order_id!r} waits for approval")
+    try:
+        decided = asyncio.run(decide(settings, LiveClock(), client_order_id, yes, _who(), run))
+    except FreerideError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    if not decided:
+        where = f" in run {run}" if run else ""
+        err.print(f"[red]error:[/red] no order {client_order_id!r} waits for approval{where}")
         raise typer.Exit(1)
-    console.print(f"{client_order_id} {'approved' if yes else 'rejected'}")
+    console.print(
+        f"{client_order_id} {'approved' if yes else 'rejected'}; a running engine acts on it at its next look"
+    )
 
 
 def positions(run: RunOption = None) -> None:

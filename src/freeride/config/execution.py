@@ -18,6 +18,7 @@ class ExecutionSettings(FrozenConfig):
     broker: BrokerName = "paper"
     account: str = "live"
     approval_mode: bool = False
+    approval_timeout_s: float = 3600.0
     health_interval_s: float = 30.0
     lookup_attempts: int = 5
     lookup_wait_s: float = 1.0
@@ -40,6 +41,15 @@ class ExecutionSettings(FrozenConfig):
     def _seconds(cls, value: float) -> float:
         if value <= 0:
             raise problem(f"must be > 0, got {value}", "set a number of seconds, e.g. 1")
+        return value
+
+    @field_validator("approval_timeout_s")
+    @classmethod
+    def _approval_timeout(cls, value: float) -> float:
+        if value < 0:
+            raise problem(
+                f"must be >= 0, got {value}", "set seconds, e.g. 3600 (0: held orders never expire)"
+            )
         return value
 
     @field_validator("resend_unsent_within_s")

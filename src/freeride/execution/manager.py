@@ -43,7 +43,7 @@ from freeride.core.orders import (
 )
 from freeride.core.system import Level
 from freeride.execution import watch
-from freeride.execution.approvals import Approvals
+from freeride.execution.approvals import AWAITING_APPROVAL, Approvals
 from freeride.execution.book import OrderBook
 from freeride.execution.desk import Brokers, OrderDesk
 from freeride.execution.events import SystemEvents
@@ -64,6 +64,7 @@ _DEAF = (ComponentState.STOPPED, ComponentState.FAILED)
 class ManagerConfig:
     run_id: str
     approval_mode: bool = False
+    approval_timeout_s: float = 0.0  # a held order older than this is cancelled (0: never)
     lookup_attempts: int = 5
     lookup_wait_s: float = 1.0
     resend_unsent_within_s: float = 30.0
@@ -111,7 +112,7 @@ class OrderManager(Component):
             self.writer,
             max_consecutive_errors=config.max_consecutive_errors,
         )
-        self.approvals = Approvals(controls, config.run_id, self.desk)
+        self.approvals = Approvals(controls, config.run_id, self.desk, timeout_s=config.approval_timeout_s)
         self.persister = IntentPersister(
             store,
             config.run_id,
@@ -304,7 +305,7 @@ class OrderManager(Component):
 
     def _admit(self, intent: OrderIntent) -> tuple[Order, str | None]:
         now = self._clock.now_ns()
-        order = order_from_intent(intent, now, "awaiting approval" if self.config.approval_mode else "")
+        order = order_from_intent(intent, now, AWAITING_APPROVAL if self.config.approval_mode else "")
         why = self._refusal(order, now)
         if why is not None:
             order = msgspec.structs.replace(order, status=OrderStatus.REJECTED, reason=why)

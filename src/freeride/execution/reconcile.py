@@ -6,7 +6,8 @@ What it can explain, it corrects and records (a system event per correction):
   broker's state is adopted, and fills the store never saw are booked from the broker's filled
   quantity and average price (one fill for the gap, ``fill_id`` ``reconcile:<order>:<filled>``);
 - an order persisted but never sent (the process died between the two): sent now if it is younger
-  than ``resend_unsent_within_s``, closed as cancelled otherwise;
+  than ``resend_unsent_within_s``, closed as cancelled otherwise; an order held for approval is
+  never taken for one (``Approvals.restore``: held again, acted on, or expired);
 - a first start (nothing stored yet) next to positions the broker already holds: they are adopted
   as the starting point.
 
@@ -54,7 +55,6 @@ class Reconciler:
 
     async def run(self) -> None:
         desk = self.desk
-        held = await self.approvals.load()
         stored_open = await self.store.open_orders(self.run_id)
         stored_positions = await self.store.positions(self.run_id)
         for position in stored_positions:
@@ -63,8 +63,10 @@ class Reconciler:
             desk.book.track(order)
             for fill in await self.store.fills_of(self.run_id, order.client_order_id):
                 desk.book.fill_ids.add(fill.fill_id)
+        restored = await self.approvals.restore(stored_open)  # held orders first: never resent
+        self.corrections += restored.corrections
         for order in stored_open:
-            if order.client_order_id not in held:
+            if order.client_order_id not in restored.handled:
                 await self._order(order)
         await self._broker_orders()
         first_start = not stored_positions and not await self.store.has_orders(self.run_id)
@@ -72,9 +74,11 @@ class Reconciler:
         self._report()
         if self.problems:
             await desk.halts.engage(HaltKind.RECONCILE, "; ".join(self.problems[:5]), "reconcile")
-            return
-        for order in self._resend:
-            await desk.send(order)
+        else:
+            for order in self._resend:
+                await desk.send(order)
+        for order, who in restored.approved:  # refused by the halt if one holds
+            await self.approvals.decide_approved(order, who)
 
     async def _order(self, order: Order) -> None:
         desk = self.desk

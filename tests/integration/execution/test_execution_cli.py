@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from freeride.cli.broker import register as register_broker
 from freeride.cli.orders import register as register_orders
 from freeride.config.settings import load_settings
 from freeride.core.orders import Order, OrderStatus, OrderType, Side
-from freeride.ports.execution import HaltKind
+from freeride.ports.execution import Approval, ApprovalState, HaltKind
 from freeride.storage.engine import create_engine
 from freeride.storage.execution import SqlControlStore, SqlExecutionStore
 from freeride.storage.migrate import upgrade
@@ -107,3 +108,57 @@ def test_status_names_a_missing_key(cli: tuple[typer.Typer, str], monkeypatch: p
     result = CliRunner().invoke(app, ["broker", "status"])
     assert result.exit_code == 1
     assert "alpaca_key_id is not set" in result.output
+
+
+def test_approvals_held_under_a_live_paper_run_are_listed_and_decided(cli: tuple[typer.Typer, str]) -> None:
+    """A live engine holds its orders under its own ledger (not the configured account's id): the
+    CLI finds them wherever they wait."""
+    app, url = cli
+    ledger = "live-paper-20240603T150000Z-1a2b3c4d"
+
+    async def seed(*runs: str) -> None:
+        await upgrade(url)
+        engine = create_engine(url)
+        try:
+            for run in runs:
+                await SqlControlStore(engine).request_approval(
+                    Approval(
+                        run_id=run,
+                        client_order_id="fr-held",
+                        state=ApprovalState.PENDING,
+                        summary="buy 5 AAPL market (sma_cross:AAPL)",
+                        requested_at=1_717_430_400_000_000_000,
+                    )
+                )
+        finally:
+            await engine.dispose()
+
+    async def state(run: str) -> list[tuple[ApprovalState, str | None]]:
+        engine = create_engine(url)
+        try:
+            return [(a.state, a.decided_by) for a in await SqlControlStore(engine).approvals(run)]
+        finally:
+            await engine.dispose()
+
+    asyncio.run(seed(ledger))
+    runner = CliRunner()
+    listed = runner.invoke(app, ["orders", "approvals"])
+    assert listed.exit_code == 0, listed.output
+    assert "fr-held" in listed.output
+    assert "buy 5 AAPL market" in listed.output
+    assert ledger[:20] in listed.output  # the run it waits in is shown
+    approved = runner.invoke(app, ["orders", "approve", "fr-held"])
+    assert approved.exit_code == 0, approved.output
+    assert "approved" in approved.output
+    assert asyncio.run(state(ledger)) == [(ApprovalState.APPROVED, f"cli:{getpass.getuser()}")]
+    assert "no orders wait" in runner.invoke(app, ["orders", "approvals"]).output
+
+    other = "live-alpaca-main"
+    asyncio.run(seed(other, "live-robinhood-main"))  # the same id waiting in two runs
+    ambiguous = runner.invoke(app, ["orders", "reject", "fr-held"])
+    assert ambiguous.exit_code == 2
+    assert "say which with --run" in ambiguous.output
+    chosen = runner.invoke(app, ["orders", "reject", "fr-held", "--run", other])
+    assert chosen.exit_code == 0, chosen.output
+    assert asyncio.run(state(other))[0][0] is ApprovalState.REJECTED
+    assert asyncio.run(state("live-robinhood-main"))[0][0] is ApprovalState.PENDING
