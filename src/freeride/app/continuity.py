@@ -32,7 +32,7 @@ from freeride.adapters.paper.broker import PaperBroker
 from freeride.app.sleeves import paper_exchange
 from freeride.config.settings import Settings
 from freeride.core.clock import NS_PER_SECOND, Clock
-from freeride.core.errors import FreerideError
+from freeride.core.errors import FreerideError, InvalidInput
 from freeride.core.instruments import parse_instrument
 from freeride.core.market import INTERVAL_SECONDS, Bar
 from freeride.core.orders import Fill, Order, Side
@@ -88,10 +88,31 @@ class PaperAccount:
     archived_as: str | None = None
 
 
+PAPER_CURRENCY = "USD"
+
+
+def check_paper_currency(settings: Settings) -> None:
+    """A live paper account books in one currency; a sleeve quoted in another would add yen to
+    dollars. Refused before anything starts, naming the sleeves."""
+    other = [
+        s.name
+        for s in settings.trading_sleeves()
+        if parse_instrument(s.symbol).quote_currency != PAPER_CURRENCY
+    ]
+    if other:
+        raise InvalidInput(
+            f"the live paper account books in {PAPER_CURRENCY}, and {', '.join(other)} "
+            f"{'is' if len(other) == 1 else 'are'} quoted in another currency; trade pairs quoted in "
+            f"{PAPER_CURRENCY} (EUR/USD, GBP/USD, AUD/USD, NZD/USD) live on paper, and the others in "
+            "freeride run, where each instrument has an account in its own currency"
+        )
+
+
 async def open_paper_account(
     engine: AsyncEngine, settings: Settings, clock: Clock, *, fresh: bool = False
 ) -> PaperAccount:
     """The paper broker of ``execution.account``, continuing its stored ledger (see the module)."""
+    check_paper_currency(settings)
     ledger_id = settings.execution.run_id()
     runs = RunRepository(engine)
     record = await runs.get(ledger_id)
@@ -106,7 +127,7 @@ async def open_paper_account(
     if not continued:
         account = {
             "starting_cash": str(settings.run.starting_cash),
-            "currency": "USD",
+            "currency": PAPER_CURRENCY,
             "commission_rate": str(settings.run.commission_rate),
         }
         await runs.begin(ledger_id, name=PAPER_ACCOUNT, config={"paper": account}, started_at=now)
@@ -187,14 +208,23 @@ async def warm_up(
             report.fetched[strategy.id] = sum(1 for b in bars if b.ts_event not in have)
         if len(bars) < needed:
             report.short.setdefault(strategy.id, f"{len(bars)} of {needed} bars available")
-        strategy.warm_up(bars)
+        host.warmed_bars = strategy.warm_up(bars)
     return report
+
+
+def lookback_ns(interval: str, needed: int) -> int:
+    """How far back ``needed`` bars reach at most: markets close at night, at weekends and on
+    holidays, so intraday bars look back four days more than the bars themselves span, daily
+    bars half as long again plus ten days."""
+    span = INTERVAL_SECONDS[interval] * NS_PER_SECOND
+    if INTERVAL_SECONDS[interval] < 86_400:
+        return span * needed * 2 + 4 * 86_400 * NS_PER_SECOND
+    return span * (needed * 3 // 2 + 10)
 
 
 async def _stored_bars(repo: BarRepository, symbol: str, interval: str, needed: int, now: int) -> list[Bar]:
     span = INTERVAL_SECONDS[interval] * NS_PER_SECOND
-    start = now - span * needed * 4  # weekends and nights: look further back than ``needed`` bars
-    found = await repo.query(symbol, interval, start, now)
+    found = await repo.query(symbol, interval, now - lookback_ns(interval, needed), now)
     return [b for b in found if b.ts_event + span <= now][-needed:]
 
 
@@ -208,9 +238,10 @@ async def _fetched_bars(
     strategy_id: str,
 ) -> list[Bar]:
     span = INTERVAL_SECONDS[interval] * NS_PER_SECOND
-    start = now - span * max(needed * 3, needed + 10)
     try:
-        bars = await gateway.bars(parse_instrument(symbol), interval, start, now)
+        bars = await gateway.bars(
+            parse_instrument(symbol), interval, now - lookback_ns(interval, needed), now
+        )
     except FreerideError as exc:
         report.short[strategy_id] = f"history unavailable: {exc}"
         return []

@@ -61,7 +61,7 @@ from freeride.config.settings import Settings
 from freeride.config.urls import mask_url
 from freeride.core.clock import NS_PER_SECOND, Clock, ns_to_datetime
 from freeride.core.component import ComponentState
-from freeride.core.errors import FreerideError
+from freeride.core.errors import FreerideError, InvalidInput
 from freeride.core.instruments import Instrument, parse_instrument
 from freeride.core.system import Level, SystemEvent
 from freeride.gateway.bars import LiveBars
@@ -107,6 +107,7 @@ async def run_live(
     serving: Serving | None = None,
     signals: bool = False,
     fresh: bool = False,
+    simulated_only: bool = False,
 ) -> LiveSummary:
     """Trade the configured sleeves live until ``until`` is set, ``max_seconds`` of the clock have
     passed or (with ``signals``) the first Ctrl-C or SIGTERM, and return what happened.
@@ -114,6 +115,7 @@ async def run_live(
     ``status`` is filled while running (the CLI's live view); ``transports`` replaces the market
     data network (tests pass fakes); ``serve`` and ``serving``: see the module docstring.
     ``fresh`` opens a new paper account, moving the old one's ledger aside (``app.continuity``).
+    ``simulated_only`` refuses to start on real prices (a clock running faster than the wall's).
     """
     status = status if status is not None else LiveStatus()
     started = clock.now_ns()
@@ -151,6 +153,11 @@ async def run_live(
             settings, engine, bus, clock, broker, alerts.outbox if alerts is not None else None
         )
         market = build_market_data(settings, bus, clock, store=store, transports=transports, hours=hours)
+        if simulated_only and not market.simulated:
+            raise InvalidInput(
+                "--speed and --from need simulated prices, and a provider has a key; "
+                "set FREERIDE_PROVIDERS__ENABLED=simulator for a simulated day"
+            )
         specs = [(s.symbol, s.interval) for s in sleeves]
         bars = LiveBars(specs, bus, clock, grace_s=BAR_CLOSE_GRACE_S, hours=hours)
         hosts = strategy_hosts(sleeves, bus, clock)

@@ -14,6 +14,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any
 
 import typer
@@ -29,7 +30,7 @@ from freeride.app.market_status import market_states
 from freeride.app.serving import Serving
 from freeride.cli.serving import announce, serving_settings
 from freeride.config.settings import Settings, load_settings
-from freeride.core.clock import NS_PER_SECOND, Clock, LiveClock
+from freeride.core.clock import NS_PER_SECOND, Clock, LiveClock, ScaledClock, datetime_to_ns
 from freeride.core.errors import FreerideError
 from freeride.core.market import INTERVAL_SECONDS
 from freeride.ops.logging import configure_logging
@@ -83,6 +84,17 @@ def register(app: typer.Typer, *, clock: Callable[[], Clock] = LiveClock) -> Non
                 help="Treat every market as open at every hour (demos): the simulator streams at weekends.",
             ),
         ] = False,
+        speed: Annotated[
+            float | None,
+            typer.Option(help="Simulated prices only: run the clock N× faster (a market day in minutes)."),
+        ] = None,
+        start: Annotated[
+            str | None,
+            typer.Option(
+                "--from",
+                help="Simulated prices only: start the clock at this UTC time, e.g. 2024-06-03T13:30.",
+            ),
+        ] = None,
     ) -> None:
         """Trade the configured feeds' symbols live: gateway ticks → bars → strategy → broker."""
         if seconds is not None and seconds <= 0:
@@ -90,13 +102,22 @@ def register(app: typer.Typer, *, clock: Callable[[], Clock] = LiveClock) -> Non
             raise typer.Exit(2)
         settings = _settings(db, interval, always_open)
         configure_logging(settings.log.level, settings.log.format)
+        clock_for = clock if speed is None and start is None else _scaled(speed, start)
         serving = None
         if serve:
             settings = serving_settings(settings, port)
             serving = Serving(announce=announce, hold=False)
         try:
             summary = asyncio.run(
-                _trade(settings, clock(), seconds, quiet=as_json, serving=serving, fresh=fresh)
+                _trade(
+                    settings,
+                    clock_for(),
+                    seconds,
+                    quiet=as_json,
+                    serving=serving,
+                    fresh=fresh,
+                    simulated_only=clock_for is not clock,
+                )
             )
         except FreerideError as exc:
             err_console.print(f"[red]error:[/red] {exc}")
@@ -105,6 +126,21 @@ def register(app: typer.Typer, *, clock: Callable[[], Clock] = LiveClock) -> Non
             print(json.dumps(summary.to_json()))
         else:
             _print_summary(summary)
+
+
+def _scaled(speed: float | None, start: str | None) -> Callable[[], Clock]:
+    """A clock ``speed`` times faster than the wall's, from ``start`` (for a simulated day)."""
+    if speed is not None and not speed > 0:
+        err_console.print(f"[red]error:[/red] --speed must be > 0, got {speed:g}")
+        raise typer.Exit(2)
+    start_ns = None
+    if start is not None:
+        try:
+            start_ns = datetime_to_ns(datetime.fromisoformat(start.strip().replace("Z", "+00:00")))
+        except ValueError:
+            err_console.print(f"[red]error:[/red] --from {start!r} is not a time; use e.g. 2024-06-03T13:30")
+            raise typer.Exit(2) from None
+    return lambda: ScaledClock(speed or 1.0, start_ns)
 
 
 def _settings(db: str | None, interval: str | None, always_open: bool = False) -> Settings:
@@ -128,7 +164,8 @@ def _settings(db: str | None, interval: str | None, always_open: bool = False) -
         raise typer.Exit(2)
     run = settings.run
     feeds = [f.model_copy(update={"interval": interval}) for f in run.feeds]
-    return settings.model_copy(update={"run": run.model_copy(update={"feeds": feeds})})
+    sleeves = [s.model_copy(update={"interval": interval}) for s in settings.sleeves]
+    return settings.model_copy(update={"run": run.model_copy(update={"feeds": feeds}), "sleeves": sleeves})
 
 
 async def _trade(
@@ -139,6 +176,7 @@ async def _trade(
     quiet: bool,
     serving: Serving | None = None,
     fresh: bool = False,
+    simulated_only: bool = False,
 ) -> LiveSummary:
     """The live run, with its status drawn until it ends; the first Ctrl-C or SIGTERM stops it
     cleanly (open orders resolved, everything stored, the summary printed), a second forces it."""
@@ -153,6 +191,7 @@ async def _trade(
             serving=serving,
             signals=True,
             fresh=fresh,
+            simulated_only=simulated_only,
         )
     )
     if not quiet:

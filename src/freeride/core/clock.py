@@ -52,6 +52,24 @@ class LiveClock:
         await asyncio.sleep(max(0.0, seconds))
 
 
+class ScaledClock:
+    """Time that runs ``speed`` times faster than the wall clock, from ``start_ns``: a simulated
+    market day in minutes. Only prices that are simulated can keep up with it."""
+
+    def __init__(self, speed: float, start_ns: int | None = None) -> None:
+        if not speed > 0:
+            raise ValueError(f"speed must be > 0, got {speed}")
+        self.speed = speed
+        self._origin = time.monotonic_ns()
+        self._start = time.time_ns() if start_ns is None else start_ns
+
+    def now_ns(self) -> int:
+        return self._start + int((time.monotonic_ns() - self._origin) * self.speed)
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(0.0, seconds) / self.speed)
+
+
 class ManualClock:
     """A clock that moves only when told to; sleepers wake when time passes their deadline.
 

@@ -6,6 +6,8 @@ as the backtester does, so live and backtest behaviour cannot drift apart.
 
 from __future__ import annotations
 
+import structlog
+
 from freeride.bus import topics
 from freeride.core.clock import Clock
 from freeride.core.component import Component
@@ -13,6 +15,8 @@ from freeride.core.market import Bar, Quote, Trade
 from freeride.core.orders import Fill, Order, OrderIntent, Signal
 from freeride.ports.bus import Bus, Subscription
 from freeride.strategies.base import Strategy
+
+log = structlog.get_logger(__name__)
 
 
 class StrategyHost(Component):
@@ -24,6 +28,8 @@ class StrategyHost(Component):
         self._clock = clock
         self._interval = interval
         self._subs: list[Subscription] = []
+        self.warmed_bars = 0  # past bars the strategy was warmed up on before it started
+        self.first_bar_ns: int | None = None  # clock time of its first live decision
 
     @property
     def interval(self) -> str | None:
@@ -61,7 +67,22 @@ class StrategyHost(Component):
         self._subs.clear()
 
     def _on_bar(self, bar: Bar) -> None:
+        if self.first_bar_ns is None:
+            self._first_decision(bar)
         self.strategy.on_bar(bar)
+
+    def _first_decision(self, bar: Bar) -> None:
+        """Say when the strategy decides for the first time, and whether it was warm (after a
+        restart the operator wants to know trading has resumed)."""
+        self.first_bar_ns = self._clock.now_ns()
+        needed = self.strategy.history_needed()
+        log.info(
+            "strategy.first_decision",
+            strategy=self.strategy.id,
+            bar_ts=bar.ts_event,
+            warmed_bars=self.warmed_bars,
+            warm=self.warmed_bars >= needed,
+        )
 
     def _on_quote(self, quote: Quote) -> None:
         self.strategy.on_quote(quote)
