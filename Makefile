@@ -46,6 +46,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/research.py
 	$(BIN)/python benchmarks/secret_refresh.py
 	$(BIN)/python benchmarks/markets.py
+	$(BIN)/python benchmarks/service.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build dist src/*.egg-info

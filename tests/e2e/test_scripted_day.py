@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from freeride.testing.scripted_day import STOCK_SLEEVES, DayPlan, run_day
 
 
+@pytest.mark.timeout(300)  # two real processes; on a busy machine their start-up alone takes a while
 def test_a_day_survives_a_kill_without_a_hand_on_it(tmp_path: Path) -> None:
     day = run_day(DayPlan(workdir=tmp_path, morning_s=8, afternoon_s=2, alerts=6))
     assert day.watch_alerts_fired == 6  # every alert on a watch-only symbol fired, once
