@@ -113,8 +113,10 @@ def main() -> None:
     args = parser.parse_args()
 
     started = time.perf_counter()
-    calendar = ExchangeCalendar("XNYS", date(2025, 11, 1), date(2027, 12, 31))
-    load_s = time.perf_counter() - started
+    isolated = ExchangeCalendar.load("XNYS", date(2025, 11, 1), date(2027, 12, 31), isolated=True)
+    load_s = time.perf_counter() - started  # as freeride live loads it: pandas in a child process
+    calendar = ExchangeCalendar.load("XNYS", date(2025, 11, 1), date(2027, 12, 31))
+    assert len(calendar) == len(isolated)
     hours = CalendarMarketHours({"XNYS": calendar, "FOREX": ForexWeek()}, CalendarChoice())
     import exchange_calendars as xcals
 

@@ -3,8 +3,9 @@
 Every calendar the settings can name is loaded at start — the stock default, the forex week and
 each per-symbol choice — so a symbol added while the service runs (a watchlist, an alert) always
 finds its calendar. The exchange calendars cover a year back and two years ahead of the clock's
-time. Loading one imports pandas and takes about a second, so ``load_market_hours`` does it in a
-worker thread, off the event loop.
+time. Loading one imports pandas (about a second): it happens in a child process, so the service
+never carries pandas, and ``load_market_hours`` waits for it in a worker thread, off the event
+loop.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def build_market_hours(
 @lru_cache(maxsize=16)
 def exchange_calendar(name: str, start: date, end: date, extended: bool) -> ExchangeCalendar:
     """One load per (calendar, years) in a process: the calendar is read-only once built."""
-    return ExchangeCalendar(name, start, end, extended=extended)
+    return ExchangeCalendar.load(name, start, end, extended=extended, isolated=True)
 
 
 async def load_market_hours(

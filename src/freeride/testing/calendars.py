@@ -15,7 +15,7 @@ from freeride.ports.calendar import SessionCalendar
 @cache
 def xnys(extended: bool = False) -> ExchangeCalendar:
     """The NYSE from 2025 to 2027 (loading imports pandas: about a second, once)."""
-    return ExchangeCalendar("XNYS", date(2025, 1, 1), date(2027, 12, 31), extended=extended)
+    return ExchangeCalendar.load("XNYS", date(2025, 1, 1), date(2027, 12, 31), extended=extended)
 
 
 def market_hours(*, always_open: bool = False, extended: bool = False) -> CalendarMarketHours:

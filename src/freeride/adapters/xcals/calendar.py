@@ -1,9 +1,11 @@
 """One exchange's sessions from ``exchange_calendars``, as plain integer arrays searched by bisection.
 
 The library (Apache-2.0, maintained, 50+ exchanges, holidays and early closes through its rules
-and tables) is asked once, when the calendar is built: its sessions over ``[start, end]`` become
+and tables) is asked once, when the calendar is loaded: its sessions over ``[start, end]`` become
 lists of UTC nanoseconds, and every later question is a ``bisect`` on them, with no pandas on the
-path. Building imports pandas and takes about a second: callers build off the event loop.
+path. Loading imports pandas (about a second and 80 MiB): ``ExchangeCalendar.load(...,
+isolated=True)`` does it in a short-lived child process, so a long-running service never carries
+pandas, only the session lists; callers run it off the event loop either way.
 
 A session with a lunch break (Hong Kong, Tokyo) becomes two sessions with the same trade date,
 so the break is closed. ``extended=True`` (US exchanges only) stretches each day from 04:00 New
@@ -13,8 +15,10 @@ brokers take extended-hours orders in.
 
 from __future__ import annotations
 
+import multiprocessing
 import warnings
 from bisect import bisect_right
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,53 +32,36 @@ _AFTER_HOURS_NS = 4 * 3_600 * NS_PER_SECOND
 _PRE_MARKET = time(4, 0)
 _NAT = -(2**63)
 
-
-def calendar_names() -> list[str]:
-    """Every calendar name the library knows (MICs and their aliases)."""
-    import exchange_calendars as xcals
-
-    return sorted(xcals.get_calendar_names(include_aliases=True))
+# (open_ns, close_ns, day_ns, early_close): what crosses from the loading process
+Row = tuple[int, int, int, bool]
 
 
 class ExchangeCalendar:
-    """``SessionCalendar`` for the exchange ``name`` between ``start`` and ``end`` (dates)."""
+    """``SessionCalendar`` for one exchange over the sessions it was loaded with."""
 
-    def __init__(self, name: str, start: date, end: date, *, extended: bool = False) -> None:
-        if extended and name not in US_EXCHANGES:
-            raise InvalidInput(
-                f"extended hours are known for US exchanges only ({', '.join(sorted(US_EXCHANGES))}), "
-                f"not {name!r}"
-            )
-        with warnings.catch_warnings():  # the library reads pandas 3's deprecated Series.values
-            warnings.simplefilter("ignore")
-            calendar = _load(name, start, end)
-            early = {int(d) for d in calendar.early_closes.asi8}
-            columns = (
-                calendar.sessions.asi8.tolist(),
-                calendar.opens_nanos.tolist(),
-                calendar.closes_nanos.tolist(),
-                calendar.break_starts_nanos.tolist(),
-                calendar.break_ends_nanos.tolist(),
-            )
+    def __init__(self, name: str, timezone: str, rows: list[Row], *, extended: bool = False) -> None:
         self.name = name
-        self.timezone = str(calendar.tz)
+        self.timezone = timezone
         self.extended = extended
-        self.first_day = start
-        self.last_day: date = calendar.last_session.date()
-        zone = ZoneInfo(self.timezone)
-        sessions: list[Session] = []
-        for day, opened, closed, lunch, resumed in zip(*columns, strict=True):
-            half = day in early
-            if extended:
-                local = datetime.fromtimestamp(day // NS_PER_SECOND, tz=UTC).date()
-                opened = datetime_to_ns(datetime.combine(local, _PRE_MARKET, zone))
-                closed += _AFTER_HOURS_NS
-            elif lunch != _NAT and resumed != _NAT:
-                sessions.append(Session(open_ns=opened, close_ns=lunch, day_ns=day, early_close=half))
-                opened = resumed
-            sessions.append(Session(open_ns=opened, close_ns=closed, day_ns=day, early_close=half))
-        self._sessions = sessions
-        self._closes = [s.close_ns for s in sessions]
+        self._sessions = [Session(open_ns=o, close_ns=c, day_ns=d, early_close=e) for o, c, d, e in rows]
+        self._closes = [s.close_ns for s in self._sessions]
+
+    @classmethod
+    def load(
+        cls, name: str, start: date, end: date, *, extended: bool = False, isolated: bool = False
+    ) -> ExchangeCalendar:
+        """The exchange ``name`` between ``start`` and ``end`` (or as far as the library knows).
+
+        ``isolated``: ask the library in a child process (see the module docstring). Raises
+        ``InvalidInput`` for a name the library does not know, or extended hours off US exchanges.
+        """
+        if isolated:
+            spawn = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+                timezone, rows = pool.submit(session_rows, name, start, end, extended).result()
+        else:
+            timezone, rows = session_rows(name, start, end, extended)
+        return cls(name, timezone, rows, extended=extended)
 
     def __len__(self) -> int:
         return len(self._sessions)
@@ -88,7 +75,39 @@ class ExchangeCalendar:
         return self._sessions[i] if i >= 0 else None
 
 
-def _load(name: str, start: date, end: date) -> Any:
+def session_rows(name: str, start: date, end: date, extended: bool) -> tuple[str, list[Row]]:
+    """The exchange's time zone and its sessions as plain tuples (runs in the loading process)."""
+    if extended and name not in US_EXCHANGES:
+        known = ", ".join(sorted(US_EXCHANGES))
+        raise InvalidInput(f"extended hours are known for US exchanges only ({known}), not {name!r}")
+    with warnings.catch_warnings():  # the library reads pandas 3's deprecated Series.values
+        warnings.simplefilter("ignore")
+        calendar = _library_calendar(name, start, end)
+        early = {int(d) for d in calendar.early_closes.asi8}
+        columns = (
+            calendar.sessions.asi8.tolist(),
+            calendar.opens_nanos.tolist(),
+            calendar.closes_nanos.tolist(),
+            calendar.break_starts_nanos.tolist(),
+            calendar.break_ends_nanos.tolist(),
+        )
+        timezone = str(calendar.tz)
+    zone = ZoneInfo(timezone)
+    rows: list[Row] = []
+    for day, opened, closed, lunch, resumed in zip(*columns, strict=True):
+        half = day in early
+        if extended:
+            local = datetime.fromtimestamp(day // NS_PER_SECOND, tz=UTC).date()
+            opened = datetime_to_ns(datetime.combine(local, _PRE_MARKET, zone))
+            closed += _AFTER_HOURS_NS
+        elif lunch != _NAT and resumed != _NAT:
+            rows.append((opened, lunch, day, half))
+            opened = resumed
+        rows.append((opened, closed, day, half))
+    return timezone, rows
+
+
+def _library_calendar(name: str, start: date, end: date) -> Any:
     import exchange_calendars as xcals
     from exchange_calendars.errors import InvalidCalendarName
 
