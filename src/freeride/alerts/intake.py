@@ -4,7 +4,10 @@ TradingView cancels a request after 3 s and does not retry, so ``submit`` answer
 alert is published on the bus by a separate task. Checks run cheapest and least revealing first:
 source address, size, parsing, passphrase (``hmac.compare_digest``), then replay de-duplication by
 body hash within a window. A rejected request changes nothing: it is neither queued nor
-remembered as seen.
+remembered as seen, and it costs one log line (``webhook.rejected``), never a traceback: the
+sender need not know the passphrase to be refused, so a refusal must be cheap to log. Once the
+passphrase matched, any other copy of it in the body is masked before the alert is queued, so it
+never reaches the firing history, the outbox or a chat message.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from collections.abc import Iterable
 import msgspec
 import structlog
 
-from freeride.alerts.tradingview import Malformed, parse
+from freeride.alerts.tradingview import Malformed, parse, scrub
 from freeride.bus import topics
 from freeride.core.alerts import WebhookAlert
 from freeride.core.clock import NS_PER_SECOND, Clock
@@ -74,10 +77,21 @@ class WebhookIntake(Component):
         self._drain()
 
     def submit(self, body: bytes, content_type: str, client_ip: str | None) -> Verdict:
-        verdict = self._check(body, content_type, client_ip)
+        try:
+            verdict = self._check(body, content_type, client_ip)
+        except Exception as exc:  # a body nobody foresaw: refused in one line, not a 500 and a traceback
+            verdict = Verdict(status=400, code="malformed", message="the body could not be read")
+            # the type only: an exception's text may quote the body, passphrase and all
+            log.error("webhook.unreadable", error=type(exc).__name__, client=client_ip)
         if verdict.status >= 400:
             self.rejected += 1
-            log.warning("webhook.rejected", status=verdict.status, code=verdict.code, client=client_ip)
+            log.warning(
+                "webhook.rejected",
+                status=verdict.status,
+                code=verdict.code,
+                reason=verdict.message[:200],
+                client=client_ip,
+            )
         return verdict
 
     def _check(self, body: bytes, content_type: str, client_ip: str | None) -> Verdict:
@@ -99,6 +113,7 @@ class WebhookIntake(Component):
             return Verdict(status=401, code="passphrase_missing", message="the body has no passphrase field")
         if not hmac.compare_digest(parsed.secret.encode(), cfg.passphrase.encode()):
             return Verdict(status=401, code="passphrase_wrong", message="the passphrase is wrong")
+        parsed = scrub(parsed, cfg.passphrase)
         now = self._clock.now_ns()
         self._forget_before(now - int(cfg.dedupe_window_s * NS_PER_SECOND))
         short = parsed.body_hash[:16]

@@ -2,8 +2,16 @@
 
 TradingView posts the alert's message verbatim: ``application/json`` when it is valid JSON,
 ``text/plain`` otherwise. It cannot sign requests or add headers, so the shared secret travels in
-the body (``"passphrase"`` or ``"secret"``; ``passphrase=…`` in a text body). Placeholders are
-substituted as text, so a number may arrive as ``NaN``: that reads as "no price", not an error.
+the body (``"passphrase"`` or ``"secret"``; ``passphrase=…`` in a text body). Every copy of it is
+taken out before anything is kept: both keys at any depth here, and the passphrase's value
+wherever else it appears once the intake has checked it (``scrub``). Placeholders are substituted
+as text, so a number may arrive as ``NaN`` or ``Infinity``: that reads as "no price", not an
+error, and is never stored as a number. A price is ASCII decimal notation only: Python's
+``float`` would also read ``"١٢٣"`` or ``"1_000"``, which no chart prints.
+
+The body comes from anyone who can reach the port, before the passphrase is checked, so JSON is
+read with bounds on nesting and number length (``net.bounded_json``): too much is a 400, never a
+``RecursionError`` or a traceback.
 """
 
 from __future__ import annotations
@@ -18,9 +26,16 @@ import msgspec
 
 from freeride.core.errors import InvalidInput
 from freeride.core.instruments import parse_instrument
+from freeride.net import bounded_json
 
 SECRET_KEYS = ("passphrase", "secret")
+SYMBOL_KEYS = ("ticker", "symbol")
+MASK = "***"
 _PAIR_SPLIT = re.compile(r"[\n,|;]")
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
+_MISSING = frozenset(
+    {"", "nan", "+nan", "-nan", "null", "none", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
+)
 _CURRENCIES = frozenset(
     {
         "USD",
@@ -83,9 +98,9 @@ def parse(body: bytes, content_type: str) -> Parsed:
         raise Malformed("body is empty")
     is_json = "json" in content_type.lower() or text.lstrip().startswith("{")
     raw = _json_fields(text) if is_json else _text_fields(text)
-    secret = next((raw.pop(k) for k in SECRET_KEYS if k in raw), None)
-    fields = {k: _flat(v) for k, v in raw.items()}
-    symbol = _symbol(fields.get("ticker") or fields.get("symbol"))
+    secret = next((raw[k] for k in SECRET_KEYS if k in raw), None)
+    fields = {k: _flat(v) for k, v in _without_secrets(raw).items()}
+    symbol = _symbol(fields)
     action = fields.get("action") or fields.get("side")
     price = _price(fields, "price" if "price" in fields else "close")
     if is_json:
@@ -94,7 +109,7 @@ def parse(body: bytes, content_type: str) -> Parsed:
         )
     else:
         message = _redacted(text)
-    return Parsed(
+    parsed = Parsed(
         secret=None if secret is None else _flat(secret),
         symbol=symbol,
         action=action.lower() if action else None,
@@ -103,18 +118,56 @@ def parse(body: bytes, content_type: str) -> Parsed:
         fields=fields,
         body_hash=body_hash(body),
     )
+    _check_encodable(parsed)
+    return parsed
+
+
+def scrub(parsed: Parsed, secret: str) -> Parsed:
+    """``parsed`` with every other copy of ``secret`` (under any key, in any value) masked."""
+    if not secret:
+        return parsed
+
+    def clean(value: str) -> str:
+        return value.replace(secret, MASK)
+
+    return msgspec.structs.replace(
+        parsed,
+        secret=None,
+        action=None if parsed.action is None else clean(parsed.action),
+        text=clean(parsed.text),
+        fields={clean(k): clean(v) for k, v in parsed.fields.items()},
+    )
 
 
 def _json_fields(text: str) -> dict[str, Any]:
     try:
-        data = json.loads(text, parse_constant=lambda _c: None)  # NaN / Infinity from placeholders
+        data = bounded_json.loads(text, parse_constant=lambda _c: None)  # NaN / Infinity: no value
     except json.JSONDecodeError as exc:
         raise Malformed(
             f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
+    except bounded_json.TooComplex as exc:
+        raise Malformed(f"body refused: {exc}") from None
     if not isinstance(data, dict):
         raise Malformed(f"a JSON body must be an object, got {type(data).__name__}")
     return {str(k).strip().lower(): v for k, v in data.items()}
+
+
+def _without_secrets(value: Any) -> Any:
+    """``value`` with every ``passphrase`` / ``secret`` key removed, at any depth."""
+    if isinstance(value, dict):
+        return {k: _without_secrets(v) for k, v in value.items() if str(k).strip().lower() not in SECRET_KEYS}
+    if isinstance(value, list):
+        return [_without_secrets(v) for v in value]
+    return value
+
+
+def _check_encodable(parsed: Parsed) -> None:
+    """JSON may escape lone surrogates (``"\\ud800"``) that no database or chat can store."""
+    try:
+        msgspec.json.encode(parsed)
+    except UnicodeEncodeError:
+        raise Malformed("body holds text that is not valid Unicode (a lone surrogate escape)") from None
 
 
 def _text_fields(text: str) -> dict[str, Any]:
@@ -129,7 +182,7 @@ def _text_fields(text: str) -> dict[str, Any]:
 
 
 def _redacted(text: str) -> str:
-    return re.sub(r"(?i)\b(passphrase|secret)\s*=\s*[^\n,|;]*", r"\1=***", text).strip()
+    return re.sub(r"(?i)\b(passphrase|secret)\s*=\s*[^\n,|;]*", rf"\1={MASK}", text).strip()
 
 
 def _flat(value: Any) -> str:
@@ -140,10 +193,15 @@ def _flat(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-def _symbol(ticker: str | None) -> str | None:
-    if not ticker:
+def _symbol(fields: dict[str, str]) -> str | None:
+    """The instrument the alert is about; ``None`` without a ticker, 422 for an empty or odd one."""
+    key = next((k for k in SYMBOL_KEYS if k in fields), None)
+    if key is None:
         return None
+    ticker = fields[key]
     text = ticker.strip().upper()
+    if not text:
+        raise Malformed(f"{key} is empty: the alert message must name the instrument ({{{{ticker}}}})", key)
     if ":" in text:  # "NASDAQ:AAPL", "FX:EURUSD"
         text = text.split(":", 1)[1]
     if len(text) == 6 and text[:3] in _CURRENCIES and text[3:] in _CURRENCIES:
@@ -151,17 +209,19 @@ def _symbol(ticker: str | None) -> str | None:
     try:
         return parse_instrument(text).symbol
     except InvalidInput:
-        raise Malformed(f"ticker {ticker!r} is neither a stock ticker nor a forex pair", "ticker") from None
+        raise Malformed(f"{key} {ticker!r} is neither a stock ticker nor a forex pair", key) from None
 
 
 def _price(fields: dict[str, str], key: str) -> float | None:
+    """A price in ASCII decimal notation; NaN, Infinity and empty placeholders are no price."""
     value = fields.get(key)
-    if value is None or value == "" or value.lower() in ("nan", "null", "none"):
+    if value is None or value.strip().lower() in _MISSING:
         return None
-    try:
-        price = float(value)
-    except ValueError:
-        raise Malformed(f"{key} {value!r} is not a number", key) from None
-    if not math.isfinite(price) or price < 0:
+    if len(value) > bounded_json.MAX_NUMBER_CHARS or not _DECIMAL.fullmatch(value.strip()):
+        raise Malformed(f"{key} {value[:40]!r} is not a number", key)
+    price = float(value)
+    if not math.isfinite(price):  # too large for a float: no usable value
+        return None
+    if price < 0:
         raise Malformed(f"{key} {value!r} is not a usable price", key)
     return price

@@ -5,7 +5,7 @@ the state it runs on (``ApiState``: services, token checks, the bus) and ``ApiSe
 serves any ASGI app with uvicorn inside the running event loop. The caller joins the two:
 
     state = build_api_state(settings, db, clock, bus, alerts)
-    server = ApiServer(create_app(state), settings.api, clock)
+    server = ApiServer(create_app(state), settings.api, clock, trusted_proxies=trusted_proxies(settings))
 
 Tokens: ``fr_`` + 43 URL-safe characters (256 random bits). Only the SHA-256 of a token is stored;
 with that much entropy a slow password hash would buy nothing and cost every request. A checked
@@ -19,8 +19,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import ipaddress
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import structlog
@@ -33,6 +34,7 @@ from freeride.alerts.service import AlertService
 from freeride.app.alerts import AlertsSetup
 from freeride.app.backtest_jobs import BacktestJobs
 from freeride.app.backtest_reports import BacktestReports
+from freeride.app.http_guard import SlowClientGuard
 from freeride.app.live import LiveViews
 from freeride.app.research import ResearchSetup
 from freeride.config.api import ApiSettings
@@ -54,6 +56,8 @@ from freeride.storage.repositories import TokenRepository as SqlTokenRepository
 log = structlog.get_logger(__name__)
 
 TOKEN_PREFIX = "fr_"
+SHUTDOWN_GRACE_S = 10
+"""How long a stopping server lets requests in progress finish before cancelling them."""
 
 
 def new_token() -> str:
@@ -121,7 +125,6 @@ class ApiState:
     bus: Bus | None = None
     alerts: AlertService | None = None
     intake: WebhookIntake | None = None
-    trust_forwarded_for: bool = False
     extras: dict[str, object] = field(default_factory=dict)
     repos: Repositories | None = None
     run_id: str | None = None  # the run this process is doing, the default for per-run reads
@@ -157,7 +160,6 @@ def build_api_state(
         bus=bus,
         alerts=alerts.service if alerts is not None else AlertService(AlertRepository(db), clock),
         intake=alerts.intake if alerts is not None else None,
-        trust_forwarded_for=settings.alerts.tradingview.trust_forwarded_for,
         repos=repos,
         run_id=run_id,
         accounts=dict(accounts or {}),
@@ -183,25 +185,56 @@ class _QuietServer(uvicorn.Server):
         yield
 
 
+def trusted_proxies(settings: Settings) -> tuple[str, ...]:
+    """The proxies whose ``X-Forwarded-For`` the server believes: none unless
+    ``alerts.tradingview.trust_forwarded_for`` is on."""
+    tv = settings.alerts.tradingview
+    return tuple(tv.trusted_proxies) if tv.trust_forwarded_for else ()
+
+
 class ApiServer(Component):
-    """Serves ``asgi_app`` with uvicorn on the running loop until stopped."""
+    """Serves ``asgi_app`` with uvicorn on the running loop until stopped.
+
+    Hardened for a port the internet may reach: ``X-Forwarded-For`` is honoured only from
+    ``trusted_proxies`` (none by default; uvicorn's own default trusts 127.0.0.1, so any local
+    client could claim any address), and then as the right-most address they did not add; each
+    request must arrive within ``request_timeout_s`` and at most ``max_pending_connections`` may
+    be arriving at once (``app.http_guard``); WebSocket messages are capped at
+    ``ws_max_message_bytes``.
+    """
 
     name = "api-server"
 
-    def __init__(self, asgi_app: ASGIApp, settings: ApiSettings, clock: Clock) -> None:
+    def __init__(
+        self,
+        asgi_app: ASGIApp,
+        settings: ApiSettings,
+        clock: Clock,
+        *,
+        trusted_proxies: Sequence[str] = (),
+    ) -> None:
         super().__init__()
         self._clock = clock
+        self.guard = SlowClientGuard(clock, settings.request_timeout_s, settings.max_pending_connections)
+        proxies = [_network(p) for p in trusted_proxies]
         config = uvicorn.Config(
             asgi_app,
             host=settings.host,
             port=settings.port,
             log_level="warning",
             lifespan="off",
+            http=self.guard.protocol(),
             ws="auto",
             ws_per_message_deflate=settings.ws_compression,
+            ws_max_size=settings.ws_max_message_bytes,
+            proxy_headers=bool(proxies),
+            forwarded_allow_ips=proxies or None,
+            timeout_keep_alive=settings.keep_alive_s,  # type: ignore[arg-type]  # a float works
+            timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
         )
         self.server = _QuietServer(config)
         self._task: asyncio.Task[None] | None = None
+        self._sweeper: asyncio.Task[None] | None = None
 
     @property
     def url(self) -> str:
@@ -209,15 +242,28 @@ class ApiServer(Component):
         return f"http://{host}:{port}"
 
     async def _on_start(self) -> None:
+        self._sweeper = asyncio.create_task(self.guard.run(), name=f"{self.name}-guard")
         self._task = asyncio.create_task(self.server.serve(), name=self.name)
-        while not self.server.started:
-            if self._task.done():
-                self._task.result()
-                raise RuntimeError("the API server stopped before it started")
-            await self._clock.sleep(0.01)
+        try:
+            while not self.server.started:
+                if self._task.done():
+                    self._task.result()
+                    raise RuntimeError("the API server stopped before it started")
+                await self._clock.sleep(0.01)
+        except BaseException:
+            self._sweeper.cancel()
+            raise
         log.info("api.listening", url=self.url)
 
     async def _on_stop(self) -> None:
         self.server.should_exit = True
         if self._task is not None:
             await self._task
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            await asyncio.gather(self._sweeper, return_exceptions=True)
+
+
+def _network(spec: str) -> str:
+    """``10.0.0.1/8`` as uvicorn parses networks (``10.0.0.0/8``); a plain address as it is."""
+    return str(ipaddress.ip_network(spec.strip(), strict=False)) if "/" in spec else spec.strip()

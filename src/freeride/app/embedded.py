@@ -23,7 +23,7 @@ from starlette.types import ASGIApp
 from freeride.adapters.paper.broker import PaperBroker
 from freeride.adapters.replay import ReplayFeed, ReplaySource
 from freeride.app.alerts import build_alerts
-from freeride.app.api import ApiServer, ApiState, build_api_state
+from freeride.app.api import ApiServer, ApiState, build_api_state, trusted_proxies
 from freeride.app.execution import replay_order_manager
 from freeride.app.gateway import build_market_data
 from freeride.app.ops import build_ops
@@ -185,7 +185,9 @@ async def run_embedded(
             state.research = await build_research(settings, bus, engine, clock, market.gateway)
             rt.add(market.gateway)
             rt.add_all([state.research.news_gateway, state.research.service])
-            server = rt.add(ApiServer(serve(state), settings.api, clock))
+            server = rt.add(
+                ApiServer(serve(state), settings.api, clock, trusted_proxies=trusted_proxies(settings))
+            )
         await rt.start()
         if server is not None and serving is not None:
             await serving.opened(engine, clock, server.url)

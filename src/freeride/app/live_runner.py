@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp
 
 from freeride.app.alerts import AlertsSetup, build_alerts
-from freeride.app.api import ApiServer, ApiState, build_api_state
+from freeride.app.api import ApiServer, ApiState, build_api_state, trusted_proxies
 from freeride.app.brokers import build_broker
 from freeride.app.continuity import (
     PaperAccount,
@@ -203,7 +203,9 @@ async def run_live(
             state.hours = hours
             state.market_instruments = list({i.symbol: i for i in [*instruments, *watched]}.values())
             state.research = research
-            server = rt.add(ApiServer(serve(state), settings.api, clock))
+            server = rt.add(
+                ApiServer(serve(state), settings.api, clock, trusted_proxies=trusted_proxies(settings))
+            )
 
         opening: BrokerAccount | None = None
         closing: BrokerAccount | None = None

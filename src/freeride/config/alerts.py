@@ -30,6 +30,9 @@ class TradingViewSettings(FrozenConfig):
     passphrase: SecretStr | None = None
     allow_ips: Annotated[list[str], NoDecode] = Field(default_factory=list)
     trust_forwarded_for: bool = False
+    """Take the client address from ``X-Forwarded-For`` when the connection comes from one of
+    ``trusted_proxies`` (the right-most address they did not add); off, the header is ignored."""
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
     max_body_bytes: int = 16_384
     dedupe_window_s: float = 300.0
     queue_size: int = 1_000
@@ -47,12 +50,12 @@ class TradingViewSettings(FrozenConfig):
             raise problem("the passphrase is shorter than 12 characters", "use a long random string")
         return value
 
-    @field_validator("allow_ips", mode="before")
+    @field_validator("allow_ips", "trusted_proxies", mode="before")
     @classmethod
     def _ips_list(cls, value: Any) -> Any:
         return split_list(value)
 
-    @field_validator("allow_ips")
+    @field_validator("allow_ips", "trusted_proxies")
     @classmethod
     def _ips(cls, value: list[str]) -> list[str]:
         for spec in value:

@@ -25,6 +25,15 @@ class ApiSettings(FrozenConfig):
     """permessage-deflate on ``/ws``. Off by default: each connection compresses with its own
     context, so the one frame built for 500 clients is compressed 500 times, the bulk of the CPU
     a fan-out costs. Turn it on when clients sit behind a slow link and the clients are few."""
+    request_timeout_s: float = 10.0
+    """Time a client has to send a whole request (headers and body) once its connection opens or
+    its next request begins; a slower one is closed (408 when its headers never finished)."""
+    max_pending_connections: int = 128
+    """Connections still sending their request at once; one more is refused at once with 503."""
+    keep_alive_s: float = 5.0
+    """How long an idle kept-alive connection stays open between requests."""
+    ws_max_message_bytes: int = 65_536
+    """Largest WebSocket message a client may send (subscriptions are small); larger closes with 1009."""
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -59,6 +68,27 @@ class ApiSettings(FrozenConfig):
             raise problem(
                 f"must be between 0 and 1, got {value}", "set seconds to gather events per frame, e.g. 0.02"
             )
+        return value
+
+    @field_validator("request_timeout_s", "keep_alive_s")
+    @classmethod
+    def _timeouts(cls, value: float) -> float:
+        if not 0 < value <= 3_600:
+            raise problem(f"must be between 0 and 3600 seconds, got {value}", "set seconds, e.g. 10")
+        return value
+
+    @field_validator("max_pending_connections")
+    @classmethod
+    def _pending(cls, value: int) -> int:
+        if value <= 0:
+            raise problem(f"must be > 0, got {value}", "set connections allowed to be mid-request, e.g. 128")
+        return value
+
+    @field_validator("ws_max_message_bytes")
+    @classmethod
+    def _ws_max(cls, value: int) -> int:
+        if not 1_024 <= value <= 16 * 1_048_576:
+            raise problem(f"must be between 1 KiB and 16 MiB, got {value}", "set bytes, e.g. 65536")
         return value
 
     @field_validator("token_cache_s")

@@ -9,24 +9,44 @@ Events go out at most every ``api.ws_coalesce_s`` (20 ms by default): what arriv
 out as one frame per client, built once for all the clients with the same subscriptions. Sending a
 frame costs far more than queueing an event, so with hundreds of clients this keeps the event loop,
 which the engine shares, from drowning in sends.
+
+Clients speak JSON in text frames. A binary frame closes the connection with 1003 (unsupported
+data); a message nested deeper than the protocol ever needs, or holding an absurd number, with
+1008 (policy violation); one larger than ``api.ws_max_message_bytes`` is refused by the server
+with 1009. Each costs one log line, never a traceback.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
+import contextlib
 from typing import Any
 
+import structlog
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from freeride.api.deps import authenticate, state_of
 from freeride.api.errors import ApiError
 from freeride.api.ws import SLOW_CLIENT, Client, Hub
 from freeride.core.clock import Clock
+from freeride.net import bounded_json
 from freeride.ports.tokens import Scope
 
+log = structlog.get_logger(__name__)
 router = APIRouter(tags=["live"])
+UNSUPPORTED_DATA = 1003
 POLICY_VIOLATION = 1008
+MAX_DEPTH = 4
+"""``{"op": …, "topics": [...]}`` nests two deep; twice that is room enough."""
+
+
+class Refused(Exception):
+    """A frame that ends the connection: ``code`` and ``reason`` go into the close frame."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
 
 
 def hub_of(websocket: WebSocket) -> Hub:
@@ -52,7 +72,14 @@ async def live(websocket: WebSocket) -> None:
     beat = asyncio.create_task(_heartbeat(state.clock, state.settings.ws_heartbeat_s, client))
     try:
         while not client.dropped:
-            _handle(client, await websocket.receive_text())
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            _handle(client, _text_of(message))
+    except Refused as exc:
+        log.info("ws.refused", code=exc.code, reason=exc.reason)
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect):  # the client may be gone already
+            await websocket.close(code=exc.code, reason=exc.reason)
     except WebSocketDisconnect:
         pass
     finally:
@@ -62,11 +89,23 @@ async def live(websocket: WebSocket) -> None:
         await asyncio.gather(sender, beat, return_exceptions=True)
 
 
+def _text_of(message: Any) -> str:
+    text = message.get("text")
+    if text is None:
+        raise Refused(UNSUPPORTED_DATA, "binary frames are not part of the protocol: send JSON text")
+    return str(text)
+
+
 def _handle(client: Client, text: str) -> None:
     try:
-        message = json.loads(text)
+        message: Any = bounded_json.loads(text, max_depth=MAX_DEPTH)
+    except bounded_json.TooComplex as exc:
+        raise Refused(POLICY_VIOLATION, str(exc)[:120]) from None
+    except ValueError:
+        message = None
+    try:
         op = message["op"]
-    except (ValueError, KeyError, TypeError):
+    except (KeyError, TypeError, IndexError):
         client.push(
             {"op": "error", "message": 'send JSON like {"op": "subscribe", "topics": ["alert.fired.>"]}'}
         )
