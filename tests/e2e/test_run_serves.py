@@ -121,6 +121,27 @@ def test_the_login_token_dies_with_the_run(feeds: tuple[Path, Path], tmp_path: P
         assert http.get("/api/v1/whoami", headers=second.auth).status_code == 200
 
 
+@pytest.mark.timeout(180)  # two runs and a CLI call: slow when the machine is busy
+def test_a_killed_runs_login_token_is_revoked_at_the_next_start(feeds: tuple[Path, Path]) -> None:
+    """``kill -9`` leaves no chance to revoke: the next start does it (and the token expires anyway)."""
+    with served_run() as crashed:
+        crashed.process.kill()
+        crashed.process.wait(timeout=10)
+    with served_run() as second, httpx.Client(base_url=second.url, timeout=10) as http:
+        assert http.get("/api/v1/whoami", headers=crashed.auth).status_code == 401
+        who = http.get("/api/v1/whoami", headers=second.auth).json()
+        assert who["scope"] == "admin"
+        listed = subprocess.run(
+            [sys.executable, "-m", "freeride", "api", "token", "list"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+            env={**os.environ, "COLUMNS": "250"},
+        ).stdout
+        assert listed.count("run-login-") == 1  # only the running one is active
+
+
 def test_exit_when_done_does_not_serve(feeds: tuple[Path, Path]) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "freeride", "run", "--exit-when-done"],

@@ -68,13 +68,24 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def create_token(repo: TokenRepository, name: str, scope: Scope, clock: Clock) -> tuple[str, ApiToken]:
-    """A new token: the secret (shown once, never stored) and its stored record."""
+async def create_token(
+    repo: TokenRepository, name: str, scope: Scope, clock: Clock, *, expires_in_s: float | None = None
+) -> tuple[str, ApiToken]:
+    """A new token: the secret (shown once, never stored) and its stored record; with
+    ``expires_in_s`` it stops working that long from now unless extended."""
     if not name.strip():
         raise InvalidInput("a token needs a name (--name), e.g. dashboard")
+    if expires_in_s is not None and expires_in_s <= 0:
+        raise InvalidInput(f"a token's lifetime must be > 0 seconds, got {expires_in_s}")
     token = new_token()
+    now = clock.now_ns()
     record = await repo.create(
-        name=name.strip(), scope=scope, secret_hash=hash_token(token), prefix=token[:8], now_ns=clock.now_ns()
+        name=name.strip(),
+        scope=scope,
+        secret_hash=hash_token(token),
+        prefix=token[:8],
+        now_ns=now,
+        expires_at=None if expires_in_s is None else now + round(expires_in_s * NS_PER_SECOND),
     )
     return token, record
 
@@ -90,14 +101,14 @@ class TokenAuth:
         self._flights: dict[str, asyncio.Future[ApiToken | None]] = {}
 
     async def check(self, token: str | None) -> ApiToken | None:
-        """The token's record when it is valid and not revoked, else ``None``."""
+        """The token's record when it is known, not revoked and not expired, else ``None``."""
         if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
             return None
         digest = hash_token(token)
         now = self._clock.now_ns()
         hit = self._cache.get(digest)
         if hit is not None and hit[1] > now:
-            return hit[0]
+            return hit[0] if hit[0] is not None and hit[0].valid_at(now) else None
         flight = self._flights.get(digest)
         if flight is None:  # one lookup per token however many requests wait on it (single flight)
             flight = self._flights[digest] = asyncio.ensure_future(self.repo.by_hash(digest))
@@ -109,7 +120,7 @@ class TokenAuth:
             if len(self._cache) > 10_000:  # bounded: a flood of bad tokens cannot grow it forever
                 self._cache.clear()
             self._cache[digest] = (record, now + self._cache_ns)
-        return record
+        return record if record is not None and record.valid_at(now) else None
 
     def forget(self) -> None:
         self._cache.clear()

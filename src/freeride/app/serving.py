@@ -5,21 +5,21 @@ The main job runs unattended and a person only looks, so the run does not end wi
 signal handling, ``app.interrupts``), then stops the components in reverse as it would have
 anyway. The login token is created when the server listens, handed to ``announce`` once (the CLI
 prints it; it is never stored in clear) and revoked when the run stops, so a token printed to a
-terminal is worth nothing after that run.
+terminal is worth nothing after that run. A run that dies without stopping leaves a token that
+expires by itself and is revoked by the next start (``app.run_login``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from freeride.app.api import create_token
+from freeride.app.run_login import RunLogin
 from freeride.core.clock import Clock
-from freeride.ports.tokens import ApiToken, Scope
+from freeride.ports.tokens import Scope
 from freeride.storage.repositories import TokenRepository
 
 log = structlog.get_logger(__name__)
@@ -35,18 +35,15 @@ class Serving:
     announce: Announce
     hold: bool = True
     scope: Scope = Scope.ADMIN
-    _token: ApiToken | None = None
-    _repo: TokenRepository | None = None
+    _login: RunLogin | None = None
 
     async def opened(self, engine: AsyncEngine, clock: Clock, url: str) -> None:
-        """Create this run's login token and announce where to use it."""
-        self._repo = TokenRepository(engine)
-        stamp = datetime.fromtimestamp(clock.now_ns() / 1e9, UTC).strftime("%Y%m%dT%H%M%S.%f")
-        secret, self._token = await create_token(self._repo, f"run-login-{stamp}", self.scope, clock)
-        self.announce(f"{url}/", secret)
+        """Create this run's login token (leftovers of dead runs revoked first) and announce it."""
+        self._login = await RunLogin.open(TokenRepository(engine), clock, self.scope)
+        self.announce(f"{url}/", self._login.secret)
 
     async def closed(self, clock: Clock) -> None:
         """Revoke the run's login token: it dies with the run that printed it."""
-        if self._repo is not None and self._token is not None:
-            await self._repo.revoke(str(self._token.id), clock.now_ns())
-            self._token = None
+        if self._login is not None:
+            await self._login.close()
+            self._login = None

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from freeride.app.api import create_token
 from freeride.app.database import open_database
+from freeride.cli.alerts import duration_s
 from freeride.config.settings import Settings, load_settings
 from freeride.core.clock import LiveClock, ns_to_datetime
 from freeride.core.errors import FreerideError
@@ -58,12 +59,22 @@ def register(app: typer.Typer) -> None:
     def create(
         name: Annotated[str, typer.Option(help="what the token is for, e.g. dashboard")],
         scope: Annotated[Scope, typer.Option(help="read < trade < admin")] = Scope.READ,
+        expires: Annotated[
+            str | None, typer.Option(help="stop working after this long, e.g. 12h, 30d (default: never)")
+        ] = None,
     ) -> None:
         """Create a token and print it once (it cannot be shown again)."""
-        secret, record = _run(_settings(), lambda repo: create_token(repo, name, scope, LiveClock()))
-        err.print(
-            f"created token #{record.id} {record.name!r} with scope {record.scope.value}; store it now:"
+        try:
+            lifetime = None if expires is None else duration_s(expires, "--expires")
+        except FreerideError as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2) from None
+        secret, record = _run(
+            _settings(), lambda repo: create_token(repo, name, scope, LiveClock(), expires_in_s=lifetime)
         )
+        until = f", expiring {_when(record.expires_at)} UTC" if record.expires_at is not None else ""
+        what = f"token #{record.id} {record.name!r} with scope {record.scope.value}{until}"
+        err.print(f"created {what}; store it now:")
         print(secret)
 
     @token.command("list")
@@ -71,7 +82,7 @@ def register(app: typer.Typer) -> None:
         """List tokens (never their secrets)."""
         tokens = _run(_settings(), lambda repo: repo.list(include_revoked=all_))
         table = Table(title=f"{len(tokens)} token(s)", title_justify="left")
-        for column in ("id", "name", "scope", "starts with", "created", "last used", "revoked"):
+        for column in ("id", "name", "scope", "starts with", "created", "last used", "expires", "revoked"):
             table.add_column(column)
         for t in tokens:
             row = [
@@ -81,6 +92,7 @@ def register(app: typer.Typer) -> None:
                 t.prefix + "…",
                 _when(t.created_at),
                 _when(t.last_used_at),
+                _when(t.expires_at),
             ]
             table.add_row(*row, _when(t.revoked_at))
         console.print(table)

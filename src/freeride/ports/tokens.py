@@ -1,6 +1,8 @@
 """API tokens as stored: only a hash of the secret is ever kept.
 
-Scopes are ordered: ``admin`` includes ``trade``, which includes ``read``.
+Scopes are ordered: ``admin`` includes ``trade``, which includes ``read``. A token may carry an
+expiry (``expires_at``): a run's login token does, so a run that dies without revoking it leaves
+nothing valid behind for long.
 """
 
 from __future__ import annotations
@@ -28,14 +30,26 @@ class ApiToken(msgspec.Struct, frozen=True, kw_only=True):
     created_at: int
     revoked_at: int | None = None
     last_used_at: int | None = None
+    expires_at: int | None = None
 
     def allows(self, needed: Scope) -> bool:
         return self.revoked_at is None and SCOPE_RANK[self.scope] >= SCOPE_RANK[needed]
 
+    def valid_at(self, now_ns: int) -> bool:
+        """Neither revoked nor expired at ``now_ns``."""
+        return self.revoked_at is None and (self.expires_at is None or now_ns < self.expires_at)
+
 
 class TokenRepository(Protocol):
     async def create(
-        self, *, name: str, scope: Scope, secret_hash: str, prefix: str, now_ns: int
+        self,
+        *,
+        name: str,
+        scope: Scope,
+        secret_hash: str,
+        prefix: str,
+        now_ns: int,
+        expires_at: int | None = None,
     ) -> ApiToken:
         """Store a token's hash; ``InvalidInput`` when an active token already has ``name``."""
         ...

@@ -268,6 +268,7 @@ api_tokens = sa.Table(
     _ns("created_at"),
     _ns("revoked_at", nullable=True),
     _ns("last_used_at", nullable=True),
+    _ns("expires_at", nullable=True),  # revision 0007: a token may end by itself (a run's login)
     sa.Index(None, "name"),
 )
 

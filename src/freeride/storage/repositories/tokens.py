@@ -21,12 +21,20 @@ def _token(row: Any) -> ApiToken:
         created_at=int(row["created_at"]),
         revoked_at=row["revoked_at"],
         last_used_at=row["last_used_at"],
+        expires_at=row["expires_at"],
     )
 
 
 class TokenRepository(Repository):
     async def create(
-        self, *, name: str, scope: Scope, secret_hash: str, prefix: str, now_ns: int
+        self,
+        *,
+        name: str,
+        scope: Scope,
+        secret_hash: str,
+        prefix: str,
+        now_ns: int,
+        expires_at: int | None = None,
     ) -> ApiToken:
         async with self._engine.begin() as conn:
             taken = await conn.execute(sa.select(t.c.id).where(t.c.name == name, t.c.revoked_at.is_(None)))
@@ -35,7 +43,12 @@ class TokenRepository(Repository):
             stmt = (
                 sa.insert(t)
                 .values(
-                    name=name, scope=scope.value, secret_hash=secret_hash, prefix=prefix, created_at=now_ns
+                    name=name,
+                    scope=scope.value,
+                    secret_hash=secret_hash,
+                    prefix=prefix,
+                    created_at=now_ns,
+                    expires_at=expires_at,
                 )
                 .returning(*t.c)
             )
@@ -76,3 +89,16 @@ class TokenRepository(Repository):
     async def touch(self, token_id: int, now_ns: int) -> None:
         async with self._engine.begin() as conn:
             await conn.execute(sa.update(t).where(t.c.id == token_id).values(last_used_at=now_ns))
+
+    async def extend(self, token_id: int, expires_at: int) -> None:
+        """Move an active token's expiry (a served run renews its login token's lease)."""
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                sa.update(t).where(t.c.id == token_id, t.c.revoked_at.is_(None)).values(expires_at=expires_at)
+            )
+
+    async def active_named(self, prefix: str) -> tuple[ApiToken, ...]:
+        """Active (not revoked) tokens whose name starts with ``prefix``."""
+        stmt = sa.select(t).where(t.c.name.startswith(prefix, autoescape=True), t.c.revoked_at.is_(None))
+        async with self._engine.connect() as conn:
+            return tuple(_token(r) for r in (await conn.execute(stmt.order_by(t.c.id))).mappings())
