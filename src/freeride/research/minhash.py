@@ -49,6 +49,24 @@ class MinHasher:
         result: U64 = values.min(axis=0)
         return result
 
+    def signatures(self, groups: list[list[str]]) -> npt.NDArray[np.uint64]:
+        """The signatures of many shingle sets at once (one row each; none may be empty): one
+        ``outer`` and one ``minimum.reduceat`` instead of a numpy round trip per set."""
+        cache = self._crc
+        flat: list[int] = []
+        for shingles in groups:
+            for s in shingles:
+                h = cache.get(s)
+                if h is None:
+                    h = cache[s] = zlib.crc32(s.encode())
+                flat.append(h)
+        if len(cache) > 200_000:
+            cache.clear()
+        starts = np.cumsum([0] + [len(g) for g in groups[:-1]])
+        values = (np.outer(np.array(flat, dtype=np.uint64), self._a) + self._b) % PRIME
+        result: npt.NDArray[np.uint64] = np.minimum.reduceat(values, starts, axis=0)
+        return result
+
     def band_keys(self, signature: U64) -> list[bytes]:
         """One key per band (the band's index is part of it, so bands never collide)."""
         raw = signature.astype(np.uint32).tobytes()

@@ -76,6 +76,7 @@ class ResearchService(Component):
         now = self._clock.now_ns()
         self.items_in += len(items)
         roots: set[str] = set()
+        self.clusterer.prepare(items)
         for item in items:
             roots.add(self.clusterer.add(self.linker.link(item)).root)
         roots = {self.clusterer.find(r) for r in roots}

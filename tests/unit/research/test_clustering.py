@@ -145,3 +145,16 @@ def test_make_story_takes_text_from_the_earliest_item() -> None:
     story = make_story([late, early], 7)
     assert (story.headline, story.summary, story.ts_event, story.ts_last) == ("Early headline", "s", S, 5 * S)
     assert story.item_keys == ("b|2", "a|1")
+
+
+@settings(max_examples=50, deadline=None)
+@given(items=feeds())
+def test_preparing_a_batch_gives_the_same_stories_as_one_by_one(items: list[NewsItem]) -> None:
+    one = StoryClusterer()
+    for i in items:
+        one.add(i)
+    batch = StoryClusterer()
+    batch.prepare(items)
+    for i in items:
+        batch.add(i)
+    assert one.partition() == batch.partition()
