@@ -95,7 +95,7 @@ def _dashboard(app: FastAPI) -> None:
 
 
 def _metrics(state: ApiState, hub: Hub) -> Metrics:
-    metrics = Metrics()
+    metrics = state.metrics if state.metrics is not None else Metrics()
     metrics.gauge("freeride_ws_clients", "WebSocket clients connected now.", lambda: len(hub.clients))
     metrics.gauge(
         "freeride_ws_clients_dropped", "WebSocket clients cut off for being slow.", lambda: hub.dropped

@@ -13,10 +13,13 @@ from collections.abc import Callable
 
 from freeride.gateway.service import MarketDataGateway
 from freeride.net.breaker import CircuitState
+from freeride.ops.exporters import register_provider_latency
 from freeride.ops.metrics import Metrics, Samples
 
 
 def register_gateway(metrics: Metrics, gateway: MarketDataGateway) -> None:
+    register_provider_latency(metrics, gateway.latencies)
+
     def per_provider(field: str) -> Samples:
         return [((s.name,), float(getattr(s, field))) for s in gateway.status()]
 

@@ -46,6 +46,7 @@ from freeride.core.instruments import Instrument
 from freeride.exchange.portfolio import Portfolio
 from freeride.execution.control import ExecutionControl
 from freeride.gateway.service import MarketDataGateway
+from freeride.ops.metrics import Metrics
 from freeride.ports.bus import Bus
 from freeride.ports.calendar import MarketHours
 from freeride.ports.tokens import ApiToken, Scope, TokenRepository
@@ -147,6 +148,7 @@ class ApiState:
     reports: BacktestReports | None = None  # HTML reports of stored backtests
     gateway: MarketDataGateway | None = None  # answers quotes and bars the bus and storage lack
     research: ResearchSetup | None = None  # news, stories, sentiment and trade plans
+    metrics: Metrics | None = None  # the process's registry (components' metrics); else the app makes one
     control: ExecutionControl | None = None  # the kill switch, on this process's one engine
     hours: MarketHours | None = None  # the market hours a live run follows (GET /api/v1/markets)
     market_instruments: list[Instrument] = field(default_factory=list)  # what it streams
@@ -162,6 +164,7 @@ def build_api_state(
     run_id: str | None = None,
     accounts: Mapping[str, Portfolio] | None = None,
     gateway: MarketDataGateway | None = None,
+    metrics: Metrics | None = None,
 ) -> ApiState:
     repos = Repositories.from_engine(db)
     return ApiState(
@@ -181,6 +184,7 @@ def build_api_state(
         reports=BacktestReports(repos.runs),
         gateway=gateway,
         control=ExecutionControl(SqlControlStore(db), clock),
+        metrics=metrics,
     )
 
 

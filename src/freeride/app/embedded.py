@@ -168,7 +168,9 @@ async def run_embedded(
         router = replay_order_manager(settings, engine, bus, clock, run_id, dict(by_strategy))
         alerts = build_alerts(settings, bus, engine, clock) if settings.alerts.enabled else None
         rt.add(recorder)
-        rt.add_all(build_ops(settings, bus, engine, clock, role="run").components)
+        ops = build_ops(settings, bus, engine, clock, role="run")
+        ops.watch_recorder(recorder)
+        rt.add_all(ops.components)
         rt.add_all(alerts.components if alerts else [])
         rt.add(router)
         rt.add_all(s.host for s in sleeves)
@@ -179,7 +181,15 @@ async def run_embedded(
             # (the simulator when no provider key is set); it publishes nothing unless asked.
             market = build_market_data(settings, bus, clock)
             state = build_api_state(
-                settings, engine, clock, bus, alerts, run_id=run_id, accounts=accounts, gateway=market.gateway
+                settings,
+                engine,
+                clock,
+                bus,
+                alerts,
+                run_id=run_id,
+                accounts=accounts,
+                gateway=market.gateway,
+                metrics=ops.metrics,
             )
             # research serves stored stories and plans from the replay's bars; a replay polls no news
             state.research = await build_research(settings, bus, engine, clock, market.gateway)

@@ -177,7 +177,9 @@ async def run_live(
         # the core (storage, alerts, execution, the gateway) starts first and stops last: the
         # broker's account is read, strategies resume and warm up before the front trades
         rt.add(recorder)
-        rt.add_all(build_ops(settings, bus, engine, clock, role="live").components)
+        ops = build_ops(settings, bus, engine, clock, role="live")
+        ops.watch_recorder(recorder)
+        rt.add_all(ops.components)
         rt.add_all(alerts.components if alerts else [])
         rt.add_all(execution.components)
         rt.add(market.gateway)
@@ -197,7 +199,14 @@ async def run_live(
         server: ApiServer | None = None
         if serve is not None and (settings.api.enabled or serving is not None):
             state = build_api_state(
-                settings, engine, clock, bus, alerts, run_id=execution.manager.run_id, gateway=market.gateway
+                settings,
+                engine,
+                clock,
+                bus,
+                alerts,
+                run_id=execution.manager.run_id,
+                gateway=market.gateway,
+                metrics=ops.metrics,
             )
             watched = [parse_instrument(s) for s in settings.watched_symbols()]
             state.hours = hours

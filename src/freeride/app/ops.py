@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import freeride
+from freeride.bus.memory import InMemoryBus
 from freeride.config.settings import Settings
 from freeride.core.clock import Clock
 from freeride.core.component import Component
@@ -25,8 +26,12 @@ from freeride.core.system import Detail
 from freeride.journal.component import Journal
 from freeride.journal.process import ProcessJournal
 from freeride.journal.retention import JournalRetention
+from freeride.ops.exporters import register_bus, register_process, register_writer
+from freeride.ops.metrics import Metrics
+from freeride.ops.observer import Observer
 from freeride.ops.tracing import ChainSpans, provider_from_env
 from freeride.ports.bus import CausalBus
+from freeride.storage.recorder import Recorder
 from freeride.storage.repositories import JournalRepository
 
 
@@ -35,6 +40,8 @@ class OpsSetup:
     journal: Journal | None
     retention: JournalRetention | None
     process: ProcessJournal
+    metrics: Metrics
+    observer: Observer
     extra: list[Component] = field(default_factory=list)
 
     @property
@@ -44,7 +51,11 @@ class OpsSetup:
             first.append(self.retention)
         if self.journal is not None:
             first.append(self.journal)
-        return [*first, *self.extra]
+        return [*first, self.observer, *self.extra]
+
+    def watch_recorder(self, recorder: Recorder) -> None:
+        """The recorder's commit times and rows on ``/metrics``."""
+        register_writer(self.metrics, "recorder", recorder)
 
 
 def build_ops(
@@ -63,6 +74,10 @@ def build_ops(
     """
     ops = settings.ops
     repo = JournalRepository(engine)
+    metrics = Metrics()
+    register_process(metrics)
+    if isinstance(bus, InMemoryBus):
+        register_bus(metrics, bus)
     provider = provider_from_env(os.environ if environ is None else environ)
     extra: list[Component] = []
     if provider is not None and ops.journal:
@@ -73,6 +88,8 @@ def build_ops(
         if ops.retention_every_s > 0
         else None,
         process=ProcessJournal(bus, clock, repo, describe_process, settings_sections(settings), role=role),
+        metrics=metrics,
+        observer=Observer(bus, metrics),
         extra=extra,
     )
 

@@ -21,6 +21,7 @@ import secrets
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
+from time import perf_counter_ns
 from typing import Any
 
 import msgspec
@@ -29,6 +30,7 @@ import structlog
 from freeride.bus import topics
 from freeride.bus.queues import EventQueue, Overflow
 from freeride.core.clock import Clock
+from freeride.core.latency import LatencyHistogram
 from freeride.core.system import Level, SystemEvent
 from freeride.ports.bus import Handler
 
@@ -51,13 +53,40 @@ class _Sub:
         self.bus._remove(self)
 
 
+class _Route:
+    """The handlers of one topic, resolved once, and how many events were published on it."""
+
+    __slots__ = ("count", "handlers")
+
+    def __init__(self, handlers: tuple[Handler, ...]) -> None:
+        self.handlers = handlers
+        self.count = 0
+
+
+def handler_name(handler: Handler) -> str:
+    """``Class.method[component name]``: a bounded label naming a handler in metrics."""
+    name = getattr(handler, "__qualname__", type(handler).__name__)
+    owner = getattr(getattr(handler, "__self__", None), "name", None)
+    return f"{name}[{owner}]" if isinstance(owner, str) else name
+
+
 class InMemoryBus:
-    """Publish/subscribe within one process."""
+    """Publish/subscribe within one process.
+
+    Measures itself as it goes: events published per topic (one integer on the cached route) and,
+    on one event in ``sample_every``, how long each of its handlers took (``handler_latency``, by
+    handler): a clock read per handler on every event would cost as much as the delivery.
+    """
+
+    sample_every = 256
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
         self._subs: list[_Sub] = []
-        self._routes: dict[str, tuple[Handler, ...]] = {}
+        self._routes: dict[str, _Route] = {}
+        self._retired: dict[str, int] = {}  # counts of routes dropped when subscriptions changed
+        self._countdown = self.sample_every
+        self.handler_latency: dict[str, LatencyHistogram] = {}
         self._seq = itertools.count()
         self._queues: list[EventQueue] = []
         self._backlog: deque[tuple[str, Any]] = deque()
@@ -77,7 +106,7 @@ class InMemoryBus:
         sub = _Sub(self, topics.validate_pattern(pattern), handler, priority, next(self._seq))
         self._subs.append(sub)
         self._subs.sort(key=lambda s: (s.priority, s.seq))
-        self._routes.clear()
+        self._retire_routes()
         return sub
 
     def subscribe_queue(
@@ -98,18 +127,36 @@ class InMemoryBus:
     def _remove(self, sub: _Sub) -> None:
         if sub in self._subs:
             self._subs.remove(sub)
-            self._routes.clear()
+            self._retire_routes()
 
-    def _resolve(self, topic: str) -> tuple[Handler, ...]:
-        handlers = tuple(s.handler for s in self._subs if topics.matches(s.pattern, topic))
-        self._routes[topic] = handlers
-        return handlers
+    def _resolve(self, topic: str) -> _Route:
+        route = self._routes[topic] = _Route(
+            tuple(s.handler for s in self._subs if topics.matches(s.pattern, topic))
+        )
+        return route
+
+    def _retire_routes(self) -> None:
+        retired = self._retired
+        for topic, route in self._routes.items():
+            if route.count:
+                retired[topic] = retired.get(topic, 0) + route.count
+        self._routes.clear()
+
+    def topic_counts(self) -> dict[str, int]:
+        """Events published per topic since the bus was made (those nobody listened to included)."""
+        out = dict(self._retired)
+        for topic, route in self._routes.items():
+            if route.count:
+                out[topic] = out.get(topic, 0) + route.count
+        return out
 
     # -- publishing ----------------------------------------------------------------------------
     def publish(self, topic: str, event: Any) -> None:
-        handlers = self._routes.get(topic)
-        if handlers is None:
-            handlers = self._resolve(topic)
+        route = self._routes.get(topic)
+        if route is None:
+            route = self._resolve(topic)
+        route.count += 1
+        handlers = route.handlers
         if not handlers:
             return
         if self._dispatching:
@@ -126,8 +173,8 @@ class InMemoryBus:
             backlog = self._backlog
             while backlog:
                 t, e = backlog.popleft()
-                hs = self._routes.get(t)
-                self._deliver(t, e, hs if hs is not None else self._resolve(t))
+                r = self._routes.get(t)
+                self._deliver(t, e, (r if r is not None else self._resolve(t)).handlers)
         finally:
             self._dispatching = False
             self._root = None
@@ -163,11 +210,31 @@ class InMemoryBus:
 
     def _deliver(self, topic: str, event: Any, handlers: tuple[Handler, ...]) -> None:
         self.published += 1
+        self._countdown -= 1
+        if not self._countdown:
+            self._countdown = self.sample_every
+            self._deliver_timed(topic, event, handlers)
+            return
         for handler in handlers:
             try:
                 handler(event)
             except Exception as exc:  # one failing handler must not starve the others
                 self._handler_failed(topic, handler, exc, event)
+
+    def _deliver_timed(self, topic: str, event: Any, handlers: tuple[Handler, ...]) -> None:
+        stats = self.handler_latency
+        for handler in handlers:
+            began = perf_counter_ns()
+            try:
+                handler(event)
+            except Exception as exc:
+                self._handler_failed(topic, handler, exc, event)
+            took = (perf_counter_ns() - began) / 1e9
+            name = handler_name(handler)
+            histogram = stats.get(name)
+            if histogram is None:
+                histogram = stats[name] = LatencyHistogram()
+            histogram.observe(took)
 
     def _handler_failed(self, topic: str, handler: Handler, exc: Exception, event: Any) -> None:
         self.handler_failures += 1

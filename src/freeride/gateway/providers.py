@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import msgspec
 
 from freeride.core.clock import Clock
+from freeride.core.latency import LatencyHistogram
 from freeride.net.breaker import ChangeListener, CircuitBreaker, CircuitState
 from freeride.net.limiter import Limit, RateLimiter
 from freeride.ports.market_data import MarketData, RequestKind
@@ -64,6 +65,7 @@ class ProviderState:
         )
         self.calls = 0
         self.failures = 0
+        self.latency = LatencyHistogram()  # each upstream call, answered or failed, on the clock
         self.last_error = ""
         self.quota_reported = False
 

@@ -20,6 +20,7 @@ from freeride.core.clock import NS_PER_SECOND, Clock
 from freeride.core.component import Component
 from freeride.core.errors import AuthError, InvalidInput, NotAvailable, RateLimited, TemporaryError
 from freeride.core.instruments import AssetClass, Instrument, forex, parse_instrument
+from freeride.core.latency import LatencyHistogram
 from freeride.core.market import Bar
 from freeride.core.snapshot import Snapshot
 from freeride.gateway.config import GatewayConfig
@@ -120,6 +121,10 @@ class MarketDataGateway(Component):
             if n in self._states and self._states[n].provider.supports(kind, asset_class, interval)
         ]
 
+    def latencies(self) -> dict[str, LatencyHistogram]:
+        """Each provider's upstream call latency (answered or failed), by provider name."""
+        return {name: state.latency for name, state in self._states.items()}
+
     def status(self) -> list[ProviderStatus]:
         return [state.status() for state in self._states.values()]
 
@@ -195,9 +200,11 @@ class MarketDataGateway(Component):
                 continue
             self.upstream_calls += 1
             state.calls += 1
+            began = self._clock.now_ns()
             try:
                 result = await call(state.provider)
             except Exception as exc:
+                state.latency.observe((self._clock.now_ns() - began) / NS_PER_SECOND)
                 if isinstance(exc, NotEntitled):
                     until = self._clock.now_ns() + round(self.config.not_entitled_s * NS_PER_SECOND)
                     self._not_entitled[route] = until
@@ -209,6 +216,7 @@ class MarketDataGateway(Component):
             except BaseException:
                 state.breaker.release()  # cancelled: a half-open probe must not stay taken
                 raise
+            state.latency.observe((self._clock.now_ns() - began) / NS_PER_SECOND)
             state.breaker.record_success()
             state.quota_reported = False
             self.last_provider = name

@@ -9,12 +9,15 @@ clients) are gauges with a callback, computed only when scraped.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
+
+from freeride.core.latency import LatencyHistogram
 
 Samples = Iterable[tuple[Sequence[str], float]]
 
@@ -84,3 +87,30 @@ class _Family(Collector):
 
     def describe(self) -> Iterator[Metric]:
         return iter(())  # samples change with what is configured: nothing to check at registration
+
+
+Histograms = Iterable[tuple[Sequence[str], LatencyHistogram]]
+
+
+class _Histograms(Collector):
+    """Histograms another object keeps (``core.latency``), exported as Prometheus histograms."""
+
+    def __init__(self, name: str, doc: str, labels: tuple[str, ...], read: Callable[[], Histograms]) -> None:
+        self._name, self._doc, self._labels, self._read = name, doc, labels, read
+
+    def collect(self) -> Iterator[Metric]:
+        family = HistogramMetricFamily(self._name, self._doc, labels=self._labels)
+        for values, histogram in self._read():
+            buckets = [("+Inf" if math.isinf(le) else repr(le), float(n)) for le, n in histogram.cumulative()]
+            family.add_metric(list(values), buckets, sum_value=histogram.sum)
+        yield family
+
+    def describe(self) -> Iterator[Metric]:
+        return iter(())
+
+
+def histogram_family(
+    metrics: Metrics, name: str, doc: str, labels: Sequence[str], read: Callable[[], Histograms]
+) -> None:
+    """A labelled histogram family read at scrape time from ``LatencyHistogram`` objects kept elsewhere."""
+    metrics.registry.register(_Histograms(name, doc, tuple(labels), read))

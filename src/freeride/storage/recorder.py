@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from time import perf_counter_ns
 from typing import Any
 
 import structlog
@@ -35,6 +36,7 @@ from freeride.bus.queues import EventQueue
 from freeride.core.clock import Clock
 from freeride.core.component import Component
 from freeride.core.errors import TemporaryError
+from freeride.core.latency import LatencyHistogram
 from freeride.core.market import Bar
 from freeride.core.orders import Fill, Order, Position
 from freeride.core.system import SystemEvent
@@ -105,6 +107,7 @@ class Recorder(Component):
         self.flushed_rows = 0
         self.flushed_batches = 0
         self.write_failures = 0
+        self.write_latency = LatencyHistogram()
         self.unwritten: list[Any] = []
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -277,10 +280,13 @@ class Recorder(Component):
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncConnection]:
+        """One transaction, timed from begin to commit into ``write_latency`` (for /metrics)."""
+        began = perf_counter_ns()
         async with self._engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 await conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
             yield conn
+        self.write_latency.observe((perf_counter_ns() - began) / 1e9)
 
     def _committed(self, rows: int) -> int:
         self.flushed_rows += rows
