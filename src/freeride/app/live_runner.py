@@ -177,7 +177,10 @@ async def run_live(
         # the core (storage, alerts, execution, the gateway) starts first and stops last: the
         # broker's account is read, strategies resume and warm up before the front trades
         rt.add(recorder)
-        ops = build_ops(settings, bus, engine, clock, role="live")
+        ops = build_ops(
+            settings, bus, engine, clock, role="live", hours=hours, symbols=[i.symbol for i in instruments]
+        )
+        ops.watch_gateway(market.gateway)
         ops.watch_recorder(recorder)
         rt.add_all(ops.components)
         rt.add_all(alerts.components if alerts else [])

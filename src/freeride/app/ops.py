@@ -10,7 +10,7 @@ import hashlib
 import json
 import os
 import platform
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -22,17 +22,23 @@ from freeride.bus.memory import InMemoryBus
 from freeride.config.settings import Settings
 from freeride.core.clock import Clock
 from freeride.core.component import Component
+from freeride.core.errors import InvalidInput
+from freeride.core.instruments import Instrument, parse_instrument
 from freeride.core.system import Detail
+from freeride.gateway.service import MarketDataGateway
 from freeride.journal.component import Journal
 from freeride.journal.process import ProcessJournal
 from freeride.journal.retention import JournalRetention
+from freeride.ops.anomaly.monitor import Rules, SessionCheck, always_open
+from freeride.ops.anomaly.watch import AnomalyWatch
 from freeride.ops.exporters import register_bus, register_process, register_writer
 from freeride.ops.metrics import Metrics
 from freeride.ops.observer import Observer
 from freeride.ops.tracing import ChainSpans, provider_from_env
 from freeride.ports.bus import CausalBus
+from freeride.ports.calendar import MarketHours
 from freeride.storage.recorder import Recorder
-from freeride.storage.repositories import JournalRepository
+from freeride.storage.repositories import JournalRepository, OutboxRepository
 
 
 @dataclass
@@ -42,6 +48,7 @@ class OpsSetup:
     process: ProcessJournal
     metrics: Metrics
     observer: Observer
+    watch: AnomalyWatch | None = None
     extra: list[Component] = field(default_factory=list)
 
     @property
@@ -51,11 +58,19 @@ class OpsSetup:
             first.append(self.retention)
         if self.journal is not None:
             first.append(self.journal)
-        return [*first, self.observer, *self.extra]
+        watch: list[Component] = [self.watch] if self.watch is not None else []
+        return [*first, self.observer, *watch, *self.extra]
 
     def watch_recorder(self, recorder: Recorder) -> None:
-        """The recorder's commit times and rows on ``/metrics``."""
+        """The recorder's commit times and rows on ``/metrics``; its commit latency watched."""
         register_writer(self.metrics, "recorder", recorder)
+        if self.watch is not None:
+            self.watch.add_latency("db_write", lambda: recorder.write_latency)
+
+    def watch_gateway(self, gateway: MarketDataGateway) -> None:
+        """Each provider's latency watched for level shifts."""
+        if self.watch is not None:
+            self.watch.add_latency("provider", gateway.latencies)
 
 
 def build_ops(
@@ -66,11 +81,15 @@ def build_ops(
     *,
     role: str = "engine",
     environ: Mapping[str, str] | None = None,
+    hours: MarketHours | None = None,
+    symbols: Sequence[str] = (),
 ) -> OpsSetup:
     """Everything ready to start; nothing touches the database until started.
 
     ``environ`` (the process's environment by default) holds the standard OpenTelemetry and Azure
-    Monitor variables; with neither set no span is ever made.
+    Monitor variables; with neither set no span is ever made. ``hours`` says when each market is
+    open (a stalled feed counts only then; without it every market counts as always open);
+    ``symbols`` are watched for stalls from the start, before their first tick.
     """
     ops = settings.ops
     repo = JournalRepository(engine)
@@ -82,6 +101,21 @@ def build_ops(
     extra: list[Component] = []
     if provider is not None and ops.journal:
         extra.append(ChainSpans(bus, provider))
+    observer = Observer(bus, metrics)
+    watch = None
+    if ops.anomalies:
+        watch = AnomalyWatch(
+            bus,
+            clock,
+            outbox=OutboxRepository(engine),
+            channels=anomaly_channels(settings),
+            journal=repo,
+            session=session_check(hours) if hours is not None else always_open,
+            rules=Rules(live=role != "run", stall_after_s=ops.stall_after_s),
+            topic_counts=bus.topic_counts if isinstance(bus, InMemoryBus) else None,
+            symbols=symbols,
+        )
+        observer.slippage_listeners.append(watch.on_slippage)
     return OpsSetup(
         journal=Journal(bus, clock) if ops.journal else None,
         retention=JournalRetention(repo, clock, ops.retention_days, every_s=ops.retention_every_s)
@@ -89,9 +123,35 @@ def build_ops(
         else None,
         process=ProcessJournal(bus, clock, repo, describe_process, settings_sections(settings), role=role),
         metrics=metrics,
-        observer=Observer(bus, metrics),
+        observer=observer,
+        watch=watch,
         extra=extra,
     )
+
+
+def anomaly_channels(settings: Settings) -> list[str]:
+    """``ops.anomaly_channels``, else the operator channel, else every configured channel."""
+    if settings.ops.anomaly_channels:
+        return list(settings.ops.anomaly_channels)
+    if settings.notify.operator_channel:
+        return [settings.notify.operator_channel]
+    return list(settings.notify.channels)
+
+
+def session_check(hours: MarketHours) -> SessionCheck:
+    """``MarketHours`` asked by symbol; an unparsable symbol's market counts as open."""
+    instruments: dict[str, Instrument | None] = {}
+
+    def is_open(symbol: str, ts_ns: int) -> bool:
+        instrument = instruments.get(symbol)
+        if symbol not in instruments:
+            try:
+                instrument = instruments[symbol] = parse_instrument(symbol)
+            except InvalidInput:
+                instrument = instruments[symbol] = None
+        return True if instrument is None else hours.is_open(instrument, ts_ns)
+
+    return is_open
 
 
 def settings_sections(settings: Settings) -> dict[str, str]:

@@ -6,6 +6,7 @@ from freeride.app.doctor_online import online_checks
 from freeride.app.secrets import extra_secret_stores
 from freeride.cli import run as _run  # registers ``freeride run`` on the app
 from freeride.cli.alerts import register as register_alerts
+from freeride.cli.anomalies import register as register_anomalies
 from freeride.cli.api_tokens import register as register_api_tokens
 from freeride.cli.app import app
 from freeride.cli.backtest import register as register_backtest
@@ -33,6 +34,7 @@ register_config(app)
 register_service(app)
 register_events(app)
 register_research(app)
+register_anomalies(app)
 
 __all__ = ["_run", "app", "main"]
 

@@ -1,4 +1,4 @@
-"""Settings of operations: the journal and its retention."""
+"""Settings of operations: the journal and its retention, anomaly detection."""
 
 from __future__ import annotations
 
@@ -19,6 +19,12 @@ class OpsSettings(FrozenConfig):
     retention_days: dict[Level, float] = Field(default_factory=_default_retention)
     """How long journal entries of each level are kept, in days; a level left out is kept for ever."""
     retention_every_s: float = 3_600.0
+    anomalies: bool = True
+    """Run the online anomaly detectors; each opening and resolution is journaled and notified."""
+    anomaly_channels: list[str] = Field(default_factory=list)
+    """Where anomalies are notified; empty: the operator channel, else every configured channel."""
+    stall_after_s: float = 120.0
+    """A feed is stalled after this long without data while its market is open."""
 
     @field_validator("retention_days")
     @classmethod
@@ -28,7 +34,7 @@ class OpsSettings(FrozenConfig):
                 raise problem(f"retention for {level.value} is {days} days", "use a number of days > 0")
         return value
 
-    @field_validator("retention_every_s")
+    @field_validator("retention_every_s", "stall_after_s")
     @classmethod
     def _not_negative(cls, value: float) -> float:
         if value < 0:

@@ -17,6 +17,7 @@ come from configuration. The figures the anomaly detectors want are also kept as
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -100,6 +101,7 @@ class Observer(Component):
         self._peak: dict[str, Decimal] = {}
         self.last_drawdown: dict[str, float] = {}
         self.last_slippage_bps: float | None = None
+        self.slippage_listeners: list[Callable[[str, float, int], None]] = []
         self._subs: list[Subscription] = []
 
     async def _on_start(self) -> None:
@@ -148,6 +150,8 @@ class Observer(Component):
             bps = sign * (float(e.price) - price) / price * 10_000
             self.last_slippage_bps = bps
             self.slippage.observe(bps)
+            for listener in self.slippage_listeners:
+                listener(e.symbol, bps, e.ts_init)
 
     def on_account(self, e: AccountState) -> None:
         account = e.account

@@ -1,0 +1,1 @@
+"""Online anomaly detection: cheap detectors, the rules that use them, and the monitor."""
