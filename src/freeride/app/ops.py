@@ -31,9 +31,11 @@ from freeride.journal.process import ProcessJournal
 from freeride.journal.retention import JournalRetention
 from freeride.ops.anomaly.monitor import Rules, SessionCheck, always_open
 from freeride.ops.anomaly.watch import AnomalyWatch
-from freeride.ops.exporters import register_bus, register_process, register_writer
+from freeride.ops.audit.schedule import AuditSchedule
+from freeride.ops.exporters import register_bus, register_process, register_writer, topic_family
 from freeride.ops.metrics import Metrics
 from freeride.ops.observer import Observer
+from freeride.ops.snapshots import MetricsSnapshot
 from freeride.ops.tracing import ChainSpans, provider_from_env
 from freeride.ports.bus import CausalBus
 from freeride.ports.calendar import MarketHours
@@ -49,6 +51,7 @@ class OpsSetup:
     metrics: Metrics
     observer: Observer
     watch: AnomalyWatch | None = None
+    snapshot: MetricsSnapshot | None = None
     extra: list[Component] = field(default_factory=list)
 
     @property
@@ -58,19 +61,39 @@ class OpsSetup:
             first.append(self.retention)
         if self.journal is not None:
             first.append(self.journal)
-        watch: list[Component] = [self.watch] if self.watch is not None else []
-        return [*first, self.observer, *watch, *self.extra]
+        more: list[Component] = [c for c in (self.watch, self.snapshot) if c is not None]
+        return [*first, self.observer, *more, *self.extra]
 
     def watch_recorder(self, recorder: Recorder) -> None:
         """The recorder's commit times and rows on ``/metrics``; its commit latency watched."""
         register_writer(self.metrics, "recorder", recorder)
         if self.watch is not None:
             self.watch.add_latency("db_write", lambda: recorder.write_latency)
+        if self.snapshot is not None:
+            self.snapshot.histograms("db", lambda: {"recorder": recorder.write_latency})
+            self.snapshot.counters("rows", lambda: {"recorder": recorder.flushed_rows})
+            self.snapshot.counters("write_failures", lambda: {"recorder": recorder.write_failures})
 
     def watch_gateway(self, gateway: MarketDataGateway) -> None:
         """Each provider's latency watched for level shifts."""
         if self.watch is not None:
             self.watch.add_latency("provider", gateway.latencies)
+        if self.snapshot is not None:
+            self.snapshot.histograms("provider", gateway.latencies)
+            self.snapshot.counters(
+                "provider_failures", lambda: {s.name: s.failures for s in gateway.status()}
+            )
+            self.snapshot.counters(
+                "gateway",
+                lambda: {
+                    "upstream_calls": gateway.upstream_calls,
+                    "cache_hits": gateway.cache_hits,
+                    "cache_misses": gateway.cache_misses,
+                    "coalesced": gateway.coalesced,
+                    "failovers": gateway.failovers,
+                    "unanswered": gateway.unanswered,
+                },
+            )
 
 
 def build_ops(
@@ -116,6 +139,21 @@ def build_ops(
             symbols=symbols,
         )
         observer.slippage_listeners.append(watch.on_slippage)
+    snapshot = MetricsSnapshot(bus, clock, every_s=ops.snapshot_every_s) if ops.snapshot_every_s > 0 else None
+    if snapshot is not None and isinstance(bus, InMemoryBus):
+        watch_bus(snapshot, bus)
+    if ops.audit_every_days > 0 and role != "run":
+        extra.append(
+            AuditSchedule(
+                bus,
+                clock,
+                repo,
+                Path(ops.audit_dir),
+                every_days=ops.audit_every_days,
+                outbox=OutboxRepository(engine),
+                channels=ops.audit_channels,
+            )
+        )
     return OpsSetup(
         journal=Journal(bus, clock) if ops.journal else None,
         retention=JournalRetention(repo, clock, ops.retention_days, every_s=ops.retention_every_s)
@@ -125,7 +163,31 @@ def build_ops(
         metrics=metrics,
         observer=observer,
         watch=watch,
+        snapshot=snapshot,
         extra=extra,
+    )
+
+
+def watch_bus(snapshot: MetricsSnapshot, bus: InMemoryBus) -> None:
+    """The bus's figures in the metrics snapshots: events per family, handler times, queues."""
+
+    def families() -> dict[str, float]:
+        totals: dict[str, float] = {}
+        for topic, n in bus.topic_counts().items():
+            family = topic_family(topic)
+            totals[family] = totals.get(family, 0) + n
+        return totals
+
+    snapshot.counters("bus", families)
+    snapshot.histograms("handler", lambda: bus.handler_latency)
+    snapshot.gauges("bus", lambda: {"sample_every": bus.sample_every})
+    snapshot.counters("queue", lambda: {f"{q.name}.dropped": q.dropped for q in bus.queues})
+    snapshot.gauges(
+        "queue",
+        lambda: {
+            **{f"{q.name}.high_water": q.high_water for q in bus.queues},
+            **{f"{q.name}.capacity": q.maxsize for q in bus.queues},
+        },
     )
 
 

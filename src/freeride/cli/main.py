@@ -9,6 +9,7 @@ from freeride.cli.alerts import register as register_alerts
 from freeride.cli.anomalies import register as register_anomalies
 from freeride.cli.api_tokens import register as register_api_tokens
 from freeride.cli.app import app
+from freeride.cli.audit import register as register_audit
 from freeride.cli.backtest import register as register_backtest
 from freeride.cli.broker import register as register_broker
 from freeride.cli.config import register as register_config
@@ -35,6 +36,7 @@ register_service(app)
 register_events(app)
 register_research(app)
 register_anomalies(app)
+register_audit(app)
 
 __all__ = ["_run", "app", "main"]
 

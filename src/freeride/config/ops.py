@@ -1,4 +1,4 @@
-"""Settings of operations: the journal and its retention, anomaly detection."""
+"""Settings of operations: the journal and its retention, anomaly detection, the self-audit."""
 
 from __future__ import annotations
 
@@ -25,6 +25,14 @@ class OpsSettings(FrozenConfig):
     """Where anomalies are notified; empty: the operator channel, else every configured channel."""
     stall_after_s: float = 120.0
     """A feed is stalled after this long without data while its market is open."""
+    audit_every_days: float = 14.0
+    """A running engine writes the self-audit this often (0: never)."""
+    audit_dir: str = "audits"
+    """Where audits are written (``freeride audit`` too, unless ``--out``)."""
+    audit_channels: list[str] = Field(default_factory=list)
+    """Channels the scheduled audit's summary is posted to; empty: none."""
+    snapshot_every_s: float = 300.0
+    """How often the metrics the audit reads are written to the journal (0: never)."""
 
     @field_validator("retention_days")
     @classmethod
@@ -34,7 +42,7 @@ class OpsSettings(FrozenConfig):
                 raise problem(f"retention for {level.value} is {days} days", "use a number of days > 0")
         return value
 
-    @field_validator("retention_every_s", "stall_after_s")
+    @field_validator("retention_every_s", "stall_after_s", "audit_every_days", "snapshot_every_s")
     @classmethod
     def _not_negative(cls, value: float) -> float:
         if value < 0:

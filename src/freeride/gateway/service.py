@@ -121,6 +121,11 @@ class MarketDataGateway(Component):
             if n in self._states and self._states[n].provider.supports(kind, asset_class, interval)
         ]
 
+    @property
+    def coalesced(self) -> int:
+        """Requests that joined one already in flight instead of going upstream themselves."""
+        return self._flight.joined
+
     def latencies(self) -> dict[str, LatencyHistogram]:
         """Each provider's upstream call latency (answered or failed), by provider name."""
         return {name: state.latency for name, state in self._states.items()}

@@ -53,6 +53,14 @@ class KindCount(msgspec.Struct, frozen=True, kw_only=True):
     last_ns: int
 
 
+class DayCount(msgspec.Struct, frozen=True, array_like=True):
+    day_ns: int
+    source: str
+    kind: str
+    level: Level
+    count: int
+
+
 class JournalRepository(Protocol):
     async def append(self, events: Sequence[SystemEvent], run_id: str | None = None) -> int:
         """Store ``events`` in one transaction; returns how many."""
@@ -68,6 +76,17 @@ class JournalRepository(Protocol):
 
     async def kind_counts(self, start_ns: int, end_ns: int) -> list[KindCount]:
         """Entries per (component, kind, level) in ``[start_ns, end_ns)``."""
+        ...
+
+    async def day_counts(self, start_ns: int, end_ns: int) -> list[DayCount]:
+        """Entries per UTC day, component, kind and level in ``[start_ns, end_ns)`` (one scan)."""
+        ...
+
+    async def fields(
+        self, kind: str, names: Sequence[str], start_ns: int, end_ns: int
+    ) -> list[tuple[int, tuple[str | None, ...]]]:
+        """``(ts_event, (data[name] as text, …))`` of every ``kind`` entry in the range, oldest first:
+        the few figures a report needs without decoding whole entries."""
         ...
 
     async def purge(self, cutoffs: Mapping[Level, int]) -> int:

@@ -153,7 +153,8 @@ class AnomalyWatch(Component):
             self.monitor.rejected(e.symbol, e.ts_init)
 
     def _on_account(self, e: AccountState) -> None:
-        self.monitor.equity(e.account, float(e.equity), e.ts_init)
+        # market time: a replay's equity moves over days of history within seconds of the clock
+        self.monitor.equity(e.account, float(e.equity), e.ts_event)
 
     def on_slippage(self, symbol: str, bps: float, ts: int) -> None:
         self.monitor.slippage(symbol, bps, ts)

@@ -13,12 +13,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from freeride.core.system import Level, SystemEvent, at_least
-from freeride.ports.journal import JournalQuery, JournalRecord, KindCount
+from freeride.ports.journal import DayCount, JournalQuery, JournalRecord, KindCount
 from freeride.storage import rows, writes
 from freeride.storage.repositories._base import Repository
 from freeride.storage.tables import system_events as t
 
 PURGE_CHUNK = 20_000
+DAY_NS = 86_400 * 1_000_000_000
 
 
 def _filtered(stmt: Any, q: JournalQuery) -> Any:
@@ -90,6 +91,31 @@ class JournalRepository(Repository):
             KindCount(source=s, kind=k, level=Level(lv), count=int(n), first_ns=int(a), last_ns=int(b))
             for s, k, lv, n, a, b in result
         ]
+
+    async def day_counts(self, start_ns: int, end_ns: int) -> list[DayCount]:
+        day = t.c.ts_event // DAY_NS
+        stmt = (
+            sa.select(day.label("day"), t.c.source, t.c.kind, t.c.level, sa.func.count())
+            .where(t.c.ts_event >= start_ns, t.c.ts_event < end_ns)
+            .group_by("day", t.c.source, t.c.kind, t.c.level)
+            .order_by("day", t.c.source, t.c.kind, t.c.level)
+        )
+        async with self._engine.connect() as conn:
+            result = (await conn.execute(stmt)).all()
+        return [DayCount(int(d) * DAY_NS, s, k, Level(lv), int(n)) for d, s, k, lv, n in result]
+
+    async def fields(
+        self, kind: str, names: Sequence[str], start_ns: int, end_ns: int
+    ) -> list[tuple[int, tuple[str | None, ...]]]:
+        columns = [t.c.data[name].as_string() for name in names]
+        stmt = (
+            sa.select(t.c.ts_event, *columns)
+            .where(t.c.kind == kind, t.c.ts_event >= start_ns, t.c.ts_event < end_ns)
+            .order_by(t.c.ts_event, t.c.id)
+        )
+        async with self._engine.connect() as conn:
+            result = (await conn.execute(stmt)).all()
+        return [(int(row[0]), tuple(row[1:])) for row in result]
 
     async def purge(self, cutoffs: Mapping[Level, int]) -> int:
         deleted = 0

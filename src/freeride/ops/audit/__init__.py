@@ -1,0 +1,1 @@
+"""The self-audit: bottlenecks, redundancies and inefficiencies measured from the journal."""
