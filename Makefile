@@ -47,6 +47,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/secret_refresh.py
 	$(BIN)/python benchmarks/markets.py
 	$(BIN)/python benchmarks/service.py
+	$(BIN)/python benchmarks/ops.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build dist src/*.egg-info

@@ -74,7 +74,7 @@ class InMemoryBus:
     """Publish/subscribe within one process.
 
     Measures itself as it goes: events published per topic (one integer on the cached route) and,
-    on one event in ``sample_every``, how long each of its handlers took (``handler_latency``, by
+    on one dispatch in ``sample_every``, how long each handler took (``handler_latency``, by
     handler): a clock read per handler on every event would cost as much as the delivery.
     """
 
@@ -168,16 +168,22 @@ class InMemoryBus:
         self._chain = self.published + 1
         self._chain_id = self._inherited
         self._root = event
+        countdown = self._countdown - 1
+        if countdown:
+            self._countdown = countdown
+            deliver = self._deliver
+        else:  # this whole dispatch is the one in ``sample_every`` that is timed, handler by handler
+            self._countdown = self.sample_every
+            deliver = self._deliver_timed
         try:
-            self._deliver(topic, event, handlers)
+            deliver(topic, event, handlers)
             backlog = self._backlog
             while backlog:
                 t, e = backlog.popleft()
                 r = self._routes.get(t)
-                self._deliver(t, e, (r if r is not None else self._resolve(t)).handlers)
+                deliver(t, e, (r if r is not None else self._resolve(t)).handlers)
         finally:
             self._dispatching = False
-            self._root = None
 
     # -- causality -----------------------------------------------------------------------------
     @property
@@ -192,7 +198,7 @@ class InMemoryBus:
     @property
     def root(self) -> Any:
         """The event that started the current dispatch (what a chain's first hop was)."""
-        return self._root
+        return self._root if self._dispatching else None
 
     def adopt(self, correlation_id: str) -> None:
         """The rest of the current dispatch belongs to chain ``correlation_id``."""
@@ -210,11 +216,6 @@ class InMemoryBus:
 
     def _deliver(self, topic: str, event: Any, handlers: tuple[Handler, ...]) -> None:
         self.published += 1
-        self._countdown -= 1
-        if not self._countdown:
-            self._countdown = self.sample_every
-            self._deliver_timed(topic, event, handlers)
-            return
         for handler in handlers:
             try:
                 handler(event)
@@ -222,6 +223,7 @@ class InMemoryBus:
                 self._handler_failed(topic, handler, exc, event)
 
     def _deliver_timed(self, topic: str, event: Any, handlers: tuple[Handler, ...]) -> None:
+        self.published += 1
         stats = self.handler_latency
         for handler in handlers:
             began = perf_counter_ns()

@@ -1,5 +1,6 @@
 // The live dashboard: REST for the first picture, the WebSocket for every change after it.
 import { ApiError, Live, call, page, token } from "./api.js";
+import { mountEvents } from "./events.js";
 import { mountResearch } from "./research.js";
 
 const $ = (id) => document.getElementById(id);
@@ -36,6 +37,7 @@ function show(view) {
   $("live").hidden = !loggedIn || view !== "live";
   $("backtests").hidden = !loggedIn || view !== "backtests";
   $("research").hidden = !loggedIn || view !== "research";
+  $("events-page").hidden = !loggedIn || view !== "events";
 }
 
 // ---- quotes ------------------------------------------------------------------------------
@@ -278,14 +280,19 @@ async function start() {
 }
 
 let researchMounted = false;
+let eventsMounted = false;
 
 function route() {
-  const view = { "#/backtests": "backtests", "#/research": "research" }[location.hash] || "live";
+  const view = { "#/backtests": "backtests", "#/research": "research", "#/events": "events" }[location.hash] || "live";
   show(view);
   if (token.get() && view === "backtests") guard(loadRuns)();
   if (token.get() && view === "research" && live && !researchMounted) {
     researchMounted = true;
     mountResearch($("research"), { call, live: { on: (pattern, handler) => live.on(pattern, handler) } });
+  }
+  if (token.get() && view === "events" && live && !eventsMounted) {
+    eventsMounted = true;
+    mountEvents($("events-page"), { call, live: { on: (pattern, handler) => live.on(pattern, handler) } });
   }
 }
 
