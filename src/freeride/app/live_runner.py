@@ -237,7 +237,7 @@ async def run_live(
             _system(bus, clock, "live_started", _started_message(run_id, broker, market.simulated))
             trading_from = status.started_ns = clock.now_ns()
             status.ready.set()
-            stopped_by = await rt.run(_until(rt, clock, until, max_seconds))
+            stopped_by = await rt.run(_until(rt, clock, until, max_seconds, trading_from))
         finally:
             # trading stopped when the stop was asked for; what follows is the orderly shutdown
             ended = rt.stop_requested_ns or clock.now_ns()
@@ -278,9 +278,15 @@ async def run_live(
         return summary
 
 
-async def _until(rt: Runtime, clock: Clock, until: asyncio.Event | None, max_seconds: float | None) -> None:
-    """Ask the runtime to stop when ``until`` is set or ``max_seconds`` of the clock have passed."""
-    rt.request_stop(await _wait(clock, until, max_seconds))
+async def _until(
+    rt: Runtime, clock: Clock, until: asyncio.Event | None, max_seconds: float | None, since_ns: int
+) -> None:
+    """Ask the runtime to stop when ``until`` is set or ``max_seconds`` of the clock have passed
+    since ``since_ns`` (then trading stopped at that deadline, however late this task wakes)."""
+    deadline = None if max_seconds is None else since_ns + round(max_seconds * NS_PER_SECOND)
+    left = None if deadline is None else max(0.0, (deadline - clock.now_ns()) / NS_PER_SECOND)
+    reason = await _wait(clock, until, left)
+    rt.request_stop(reason, deadline if reason == "max_seconds" else None)
 
 
 async def _wait(clock: Clock, until: asyncio.Event | None, max_seconds: float | None) -> str:

@@ -173,11 +173,12 @@ class Runtime:
         return list(self.problems)
 
     # -- stopping on request -----------------------------------------------------------------------
-    def request_stop(self, reason: str) -> None:
-        """Ask the runtime to stop (a signal, the CLI's ``--seconds``, a task that gave up)."""
+    def request_stop(self, reason: str, at_ns: int | None = None) -> None:
+        """Ask the runtime to stop (a signal, the CLI's ``--seconds``, a task that gave up);
+        ``at_ns`` is when the stop is due, when that is known exactly (a deadline)."""
         if not self._stop.is_set():
             self.stop_reason = reason
-            self.stop_requested_ns = self.clock.now_ns()
+            self.stop_requested_ns = self.clock.now_ns() if at_ns is None else at_ns
             self._stop.set()
 
     @property
