@@ -58,6 +58,7 @@ from freeride.app.sleeves import strategy_hosts
 from freeride.bus import topics
 from freeride.config.secrets import build_secret_store
 from freeride.config.settings import Settings
+from freeride.config.trading import SleeveSettings
 from freeride.config.urls import mask_url
 from freeride.core.clock import NS_PER_SECOND, Clock, ns_to_datetime
 from freeride.core.component import ComponentState
@@ -65,6 +66,7 @@ from freeride.core.errors import FreerideError, InvalidInput
 from freeride.core.instruments import Instrument, parse_instrument
 from freeride.core.system import Level, SystemEvent
 from freeride.gateway.bars import LiveBars
+from freeride.gateway.market_hours import CalendarMarketHours
 from freeride.gateway.watch import SymbolSource, WatchSet
 from freeride.ports.broker import Broker, BrokerAccount
 from freeride.ports.bus import Bus, Overflow
@@ -122,8 +124,40 @@ async def run_live(
     run_id = live_run_id(settings, started)
     sleeves = settings.trading_sleeves()
     instruments = list({s.symbol: parse_instrument(s.symbol) for s in sleeves}.values())
-    hours = await load_market_hours(settings, started)
+    # the exchange calendars load in a child process while the database opens and the account is
+    # rebuilt: on a restart the two are most of the time to the first decision
+    loading_hours = asyncio.ensure_future(load_market_hours(settings, started))
+    try:
+        return await _run(
+            settings, clock, loading_hours, run_id, started, status, sleeves, instruments,
+            until=until, max_seconds=max_seconds, transports=transports, serve=serve, serving=serving,
+            signals=signals, fresh=fresh, simulated_only=simulated_only,
+        )  # fmt: skip
+    finally:
+        if not loading_hours.done():
+            loading_hours.cancel()
+        await asyncio.gather(loading_hours, return_exceptions=True)
 
+
+async def _run(
+    settings: Settings,
+    clock: Clock,
+    loading_hours: asyncio.Future[CalendarMarketHours],
+    run_id: str,
+    started: int,
+    status: LiveStatus,
+    sleeves: list[SleeveSettings],
+    instruments: list[Instrument],
+    *,
+    until: asyncio.Event | None,
+    max_seconds: float | None,
+    transports: Transports | None,
+    serve: Callable[[ApiState], ASGIApp] | None,
+    serving: Serving | None,
+    signals: bool,
+    fresh: bool,
+    simulated_only: bool,
+) -> LiveSummary:
     async with Runtime.open(settings, clock, signals=signals) as rt:
         engine, bus = rt.engine, rt.bus
         await _store_instruments(engine, instruments)
@@ -152,6 +186,7 @@ async def run_live(
         execution = build_execution(
             settings, engine, bus, clock, broker, alerts.outbox if alerts is not None else None
         )
+        hours = await loading_hours
         market = build_market_data(settings, bus, clock, store=store, transports=transports, hours=hours)
         if simulated_only and not market.simulated:
             raise InvalidInput(
