@@ -1,14 +1,13 @@
 """Transport and error mapping for Alpaca's trading API.
 
-Keys travel in the ``APCA-API-KEY-ID`` / ``APCA-API-SECRET-KEY`` headers. What a failure means
-depends on whether the request could have changed anything:
+Keys travel in the ``APCA-API-KEY-ID`` / ``APCA-API-SECRET-KEY`` headers. Failures follow the one
+rule every broker shares (``net.broker_http``): a request that never left is a ``TemporaryError``;
+a state-changing request (``POST``, ``PATCH``, ``DELETE``) whose answer was lost or came back 5xx
+is ``UnknownOutcome`` (the order may exist). Alpaca's own meanings come first:
 
-- a request that never left (connection refused, connect timeout): ``TemporaryError``;
-- a state-changing request (``POST``, ``PATCH``, ``DELETE``) whose answer was lost (read timeout,
-  dropped connection) or came back 5xx: ``UnknownOutcome`` — the order may exist;
 - 422 "client_order_id must be unique": ``DuplicateOrder`` (the id is Alpaca's idempotency key);
 - 403 with an order-level code (insufficient buying power or quantity): ``InvalidInput``;
-- 401 and other 403s: ``AuthError``; 429: ``RateLimited`` (``X-RateLimit-Reset`` gives the wait).
+- 429: ``RateLimited``, the wait from ``Retry-After`` or else ``X-RateLimit-Reset``.
 """
 
 from __future__ import annotations
@@ -20,23 +19,16 @@ import httpx
 
 from freeride.adapters.alpaca.config import AlpacaConfig
 from freeride.core.clock import NS_PER_SECOND, Clock
-from freeride.core.errors import (
-    AuthError,
-    FreerideError,
-    InvalidInput,
-    RateLimited,
-    TemporaryError,
-    UnknownOutcome,
-)
-from freeride.net import http
+from freeride.core.errors import FreerideError, InvalidInput
+from freeride.net import broker_http, http
+from freeride.net.broker_http import NotFound
 from freeride.ports.broker import DuplicateOrder
 
 DUPLICATE = "client_order_id must be unique"
 _ORDER_REFUSALS = (40310000, 40310001)  # insufficient buying power / qty
 
 
-class NotFound(FreerideError):
-    """Alpaca answered 404: no such order or position."""
+__all__ = ["AlpacaClient", "NotFound"]
 
 
 class AlpacaClient:
@@ -64,17 +56,15 @@ class AlpacaClient:
         params: dict[str, str] | None = None,
         client_order_id: str = "",
     ) -> Any:
-        changes = method in ("POST", "PATCH", "DELETE")
-        try:
-            response = await self._http.request(method, path, json=json_body, params=params)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise TemporaryError(f"{self.name}: cannot connect: {type(exc).__name__}") from exc
-        except httpx.HTTPError as exc:
-            if changes:
-                raise UnknownOutcome(
-                    f"{self.name}: {method} {path}: no answer ({type(exc).__name__})", client_order_id
-                ) from exc
-            raise http.transport_error(self.name, exc) from exc
+        response = await broker_http.send(
+            self._http,
+            self.name,
+            method,
+            path,
+            json_body=json_body,
+            params=params,
+            client_order_id=client_order_id,
+        )
         error = self._error(response, method, path, client_order_id)
         if error is not None:
             raise error
@@ -89,21 +79,14 @@ class AlpacaClient:
         body = _body(response)
         message = str(body.get("message") or response.text[:200])
         text = f"{self.name}: HTTP {code}: {message}"
-        if code == 404:
-            return NotFound(text)
         if code == 422 and DUPLICATE in message:
             return DuplicateOrder(text, cid)
-        if code in (400, 422):
-            return InvalidInput(text)
         if code == 403 and body.get("code") in _ORDER_REFUSALS:
             return InvalidInput(text)
-        if code in (401, 403):
-            return AuthError(text)
-        if code == 429:
-            return RateLimited(text, self._retry_after(response))
-        if code >= 500 and method in ("POST", "PATCH", "DELETE"):
-            return UnknownOutcome(f"{text} ({method} {path})", cid)
-        return TemporaryError(text)
+        retry_after = self._retry_after(response) if code == 429 else None
+        return broker_http.status_error(
+            self.name, response, method, path, message, client_order_id=cid, retry_after=retry_after
+        )
 
     def _retry_after(self, response: httpx.Response) -> float | None:
         hinted = http.retry_after(response)

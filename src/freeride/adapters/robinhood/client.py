@@ -4,6 +4,10 @@ A 401 means the access token expired or was revoked: the token daemon refreshes 
 many requests saw the 401 together) and the request is sent again. That is safe for order
 placement too, because every order carries a ``ref_id`` derived from its client order id, which
 Robinhood treats as the order's idempotency key. A refresh that fails is an ``AuthError``.
+
+Every other failure follows the one rule the brokers share (``net.broker_http``): a request that
+never left is a ``TemporaryError``; one that may have changed something (any method but a read)
+and got no answer, or a 5xx, is ``UnknownOutcome``.
 """
 
 from __future__ import annotations
@@ -15,21 +19,13 @@ import httpx
 
 from freeride.adapters.robinhood.config import RobinhoodConfig
 from freeride.adapters.robinhood.tokens import Tokens
-from freeride.core.errors import (
-    AuthError,
-    FreerideError,
-    InvalidInput,
-    RateLimited,
-    TemporaryError,
-    UnknownOutcome,
-)
-from freeride.net import http
+from freeride.core.errors import AuthError
+from freeride.net import broker_http, http
+from freeride.net.broker_http import NotFound
 
 NAME = "robinhood"
 
-
-class NotFound(FreerideError):
-    """Robinhood answered 404."""
+__all__ = ["NAME", "NotFound", "RobinhoodClient"]
 
 
 class RobinhoodClient:
@@ -64,7 +60,7 @@ class RobinhoodClient:
                 raise AuthError(
                     f"{NAME}: the refreshed token was refused too: {http.vendor_message(response)}"
                 )
-        self._raise_for(response, method, client_order_id)
+        self._raise_for(response, method, path, client_order_id)
         if response.status_code == 204 or not response.content:
             return None
         return http.decode_json(NAME, response)
@@ -78,34 +74,22 @@ class RobinhoodClient:
         params: dict[str, str] | None,
         cid: str,
     ) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {token}"}
-        try:
-            return await self._http.request(method, path, json=json_body, params=params, headers=headers)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise TemporaryError(f"{NAME}: cannot connect: {type(exc).__name__}") from exc
-        except httpx.HTTPError as exc:
-            if method == "POST":
-                raise UnknownOutcome(
-                    f"{NAME}: {method} {path}: no answer ({type(exc).__name__})", cid
-                ) from exc
-            raise http.transport_error(NAME, exc) from exc
+        return await broker_http.send(
+            self._http,
+            NAME,
+            method,
+            path,
+            json_body=json_body,
+            params=params,
+            headers={"Authorization": f"Bearer {token}"},
+            client_order_id=cid,
+        )
 
-    def _raise_for(self, response: httpx.Response, method: str, cid: str) -> None:
-        code = response.status_code
-        if code < 300:
-            return
-        text = f"{NAME}: HTTP {code}: {http.vendor_message(response) or _detail(response)}"
-        if code == 404:
-            raise NotFound(text)
-        if code == 429:
-            raise RateLimited(text, http.retry_after(response))
-        if code in (400, 422):
-            raise InvalidInput(text)
-        if code == 403:
-            raise AuthError(text)
-        if code >= 500 and method == "POST":
-            raise UnknownOutcome(text, cid)
-        raise TemporaryError(text)
+    def _raise_for(self, response: httpx.Response, method: str, path: str, cid: str) -> None:
+        message = http.vendor_message(response) or _detail(response)
+        error = broker_http.status_error(NAME, response, method, path, message, client_order_id=cid)
+        if error is not None:
+            raise error
 
     async def aclose(self) -> None:
         await self._http.aclose()

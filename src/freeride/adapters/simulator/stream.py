@@ -45,6 +45,8 @@ class SimulatorStream:
             await self._clock.sleep(interval)
             now = self._clock.now_ns()
             for instrument in list(self._symbols.values()):
+                if instrument.symbol not in self._symbols:
+                    continue  # unsubscribed while this batch was being read
                 if self._hours is not None and not self._hours.is_open(instrument, now):
                     continue
                 snap = self._data.snapshot(instrument, now)

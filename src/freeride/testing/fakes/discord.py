@@ -7,7 +7,8 @@ breaks a limit (content over 2,000, more than 10 embeds, embed fields over their
 a deleted webhook; 429 with ``retry_after`` (float seconds), ``Retry-After``, ``Via: 1.1 google``
 and the ``X-RateLimit-*`` headers when the per-webhook bucket (5 per 2 s) is empty. Rate-limit
 headers are on every reply. Scripted faults: ``rate_limited``, ``cloudflare`` (429 without
-``Via``), ``down`` (502 page). Time is the injected clock, so a test moves the bucket by hand.
+``Via``), ``down`` (502 page), ``bad`` (400 Invalid Form Body). Time is the injected clock, so a
+test moves the bucket by hand.
 
 ``GET /api/webhooks/{id}/{token}`` ("Get Webhook with Token") posts nothing and answers the
 webhook object without ``user``: ``id``, ``type`` 1, ``guild_id``, ``channel_id``, ``name``,
@@ -190,6 +191,8 @@ class FakeDiscord(FakeVendor):
             return self._limited(wid, bucket, now, via=False)
         if fault == "rate_limited" or bucket.used >= self.bucket_size:
             return self._limited(wid, bucket, now)
+        if fault == "bad":  # a body Discord refuses for good, whatever is in it
+            return _form_error({"embeds": {"0": {"description": _max_length(4096)}}})
         try:
             body = json.loads(await request.body())
         except ValueError:
