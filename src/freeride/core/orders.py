@@ -180,3 +180,31 @@ def order_from_intent(intent: OrderIntent, ts_init: int, reason: str = "") -> Or
         ts_event=intent.ts_event,
         ts_init=ts_init,
     )
+
+
+def fill_of(
+    order: Order,
+    *,
+    fill_id: str,
+    quantity: Decimal,
+    price: Decimal,
+    ts_event: int,
+    ts_init: int,
+    commission: Decimal = Decimal(0),
+) -> Fill:
+    """A fill of ``order``: its ids, strategy, symbol and side, with the execution's own id,
+    quantity, price, commission and time. The one place an order becomes a fill, so the matching
+    engine, every broker adapter and reconciliation can never build one differently."""
+    return Fill(
+        fill_id=fill_id,
+        client_order_id=order.client_order_id,
+        broker_order_id=order.broker_order_id,
+        strategy=order.strategy,
+        symbol=order.symbol,
+        side=order.side,
+        quantity=quantity,
+        price=price,
+        commission=commission,
+        ts_event=ts_event,
+        ts_init=ts_init,
+    )

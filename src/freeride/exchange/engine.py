@@ -28,6 +28,7 @@ from freeride.core.orders import (
     Position,
     Side,
     TimeInForce,
+    fill_of,
 )
 from freeride.exchange.costs import NO_IMPACT, Commission, PercentCommission, PriceImpact
 from freeride.exchange.matching import Resting, match_bar, match_close, price_problem, resting
@@ -272,13 +273,9 @@ class SimulatedExchange:
         )
         self._orders[order.client_order_id] = updated
         seq = self.quotes.next_fill_number(order.client_order_id)
-        fill = Fill(
+        fill = fill_of(
+            order,
             fill_id=f"{order.broker_order_id}-{seq}",
-            client_order_id=order.client_order_id,
-            broker_order_id=order.broker_order_id,
-            strategy=order.strategy,
-            symbol=order.symbol,
-            side=order.side,
             quantity=quantity,
             price=price,
             commission=commission,
@@ -351,13 +348,9 @@ class SimulatedExchange:
             ts_init=now_ns,
         )
         self._orders[order.client_order_id] = filled
-        fill = Fill(
+        fill = fill_of(
+            order,
             fill_id=f"{order.broker_order_id}-1",
-            client_order_id=order.client_order_id,
-            broker_order_id=order.broker_order_id,
-            strategy=order.strategy,
-            symbol=order.symbol,
-            side=order.side,
             quantity=quantity,
             price=price,
             commission=commission,

@@ -24,7 +24,7 @@ from decimal import Decimal
 import msgspec
 
 from freeride.core.errors import FreerideError
-from freeride.core.orders import Fill, Order, OrderStatus, Position
+from freeride.core.orders import Fill, Order, OrderStatus, Position, fill_of
 from freeride.core.system import Level
 from freeride.execution.approvals import Approvals
 from freeride.execution.desk import OrderDesk
@@ -130,16 +130,11 @@ class Reconciler:
         avg = found.avg_fill_price or stored.limit_price or ZERO
         price = (avg * found.filled_quantity - booked) / gap if avg else ZERO
         now = self.desk.clock.now_ns()
-        return Fill(
+        return fill_of(
+            msgspec.structs.replace(stored, broker_order_id=found.broker_order_id),
             fill_id=f"reconcile:{found.broker_order_id or stored.client_order_id}:{found.filled_quantity}",
-            client_order_id=stored.client_order_id,
-            broker_order_id=found.broker_order_id,
-            strategy=stored.strategy,
-            symbol=stored.symbol,
-            side=stored.side,
             quantity=gap,
             price=price,
-            commission=ZERO,
             ts_event=max(found.ts_event, stored.ts_event),
             ts_init=now,
         )

@@ -32,7 +32,7 @@ from freeride.adapters.alpaca.config import AlpacaConfig
 from freeride.adapters.alpaca.stream import TradeUpdateStream
 from freeride.core.clock import NS_PER_SECOND, Clock
 from freeride.core.errors import InvalidInput
-from freeride.core.orders import Fill, Order, Position
+from freeride.core.orders import Fill, Order, Position, fill_of
 from freeride.net.errors import BadReply
 from freeride.ports.broker import Amendment, BrokerAccount, BrokerUpdate, SessionState, UpdateListener
 
@@ -328,16 +328,11 @@ class AlpacaBroker:
 
     def _fill(self, order: Order, fill_id: str, quantity: Decimal, price: Decimal, ts_event: int) -> Fill:
         """A fill of ``order`` learnt from REST rather than from the stream (no commission on Alpaca)."""
-        return Fill(
+        return fill_of(
+            order,
             fill_id=fill_id,
-            client_order_id=order.client_order_id,
-            broker_order_id=order.broker_order_id,
-            strategy="",
-            symbol=order.symbol,
-            side=order.side,
             quantity=quantity,
             price=price,
-            commission=ZERO,
             ts_event=ts_event,
             ts_init=self._clock.now_ns(),
         )

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from freeride.core.clock import NS_PER_SECOND
-from freeride.core.orders import Fill, Order, OrderStatus, OrderType, Position, Side, TimeInForce
+from freeride.core.orders import Fill, Order, OrderStatus, OrderType, Position, Side, TimeInForce, fill_of
 from freeride.net.errors import BadReply
 from freeride.ports.broker import BrokerAccount
 
@@ -130,16 +130,11 @@ def trade_update(data: dict[str, Any], now_ns: int) -> tuple[Order, Fill | None]
     if qty is None or price is None:
         raise BadReply(NAME, f"{event} without qty or price")
     execution = data.get("execution_id") or f"{current.broker_order_id}:{current.filled_quantity}"
-    fill = Fill(
+    fill = fill_of(  # no commission on Alpaca; the order manager fills in the strategy
+        current,
         fill_id=str(execution),
-        client_order_id=current.client_order_id,
-        broker_order_id=current.broker_order_id,
-        strategy="",
-        symbol=current.symbol,
-        side=current.side,
         quantity=qty,
         price=price,
-        commission=Decimal(0),
         ts_event=iso_ns(data.get("timestamp"), now_ns),
         ts_init=now_ns,
     )

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from freeride.core.errors import InvalidInput
-from freeride.core.orders import Fill, Order, OrderStatus, OrderType, Position, Side, TimeInForce
+from freeride.core.orders import Fill, Order, OrderStatus, OrderType, Position, Side, TimeInForce, fill_of
 from freeride.net.errors import BadReply
 from freeride.ports.broker import BrokerAccount
 
@@ -118,16 +118,11 @@ def executions(data: dict[str, Any], current: Order) -> list[Fill]:
         if quantity is None or price is None or not e.get("id"):
             raise BadReply(NAME, "an execution without id, quantity or price")
         fills.append(
-            Fill(
+            fill_of(
+                current,
                 fill_id=str(e["id"]),
-                client_order_id=current.client_order_id,
-                broker_order_id=current.broker_order_id,
-                strategy="",
-                symbol=current.symbol,
-                side=current.side,
                 quantity=quantity,
                 price=price,
-                commission=Decimal(0),
                 ts_event=iso_ns(e.get("timestamp"), current.ts_init),
                 ts_init=current.ts_init,
             )
