@@ -29,6 +29,7 @@ import structlog
 
 from freeride.bus import topics
 from freeride.bus.queues import EventQueue, Overflow
+from freeride.bus.system_events import system_event
 from freeride.core.clock import Clock
 from freeride.core.latency import LatencyHistogram
 from freeride.core.system import Level, SystemEvent
@@ -244,38 +245,37 @@ class InMemoryBus:
         log.error("bus.handler_failed", topic=topic, handler=name, error=repr(exc))
         if isinstance(event, SystemEvent) and event.kind == _FAILED:
             return  # a handler failing on a failure report: logged only, never reported in a loop
-        now = self._clock.now_ns()
-        self.publish(
-            topics.system(Level.ERROR, "bus"),
-            SystemEvent(
-                source="bus",
-                kind=_FAILED,
-                level=Level.ERROR,
-                message=f"handler {name} failed on {topic}: {exc!r}",
-                data={"topic": topic, "handler": name, "error": type(exc).__name__},
-                ts_event=now,
-                ts_init=now,
-            ),
+        message = f"handler {name} failed on {topic}: {exc!r}"
+        event = system_event(
+            "bus",
+            _FAILED,
+            Level.ERROR,
+            message,
+            self._clock.now_ns(),
+            topic=topic,
+            handler=name,
+            error=type(exc).__name__,
         )
+        self.publish(topics.system(Level.ERROR, "bus"), event)
 
     def _queue_dropped(self, queue: EventQueue) -> None:
         # Report the first drop of each thousand, not every one: a flood of reports would be its own overload.
         if queue.dropped % 1_000 != 1:
             return
-        now = self._clock.now_ns()
-        self.publish(
-            topics.system(Level.WARNING, "bus"),
-            SystemEvent(
-                source="bus",
-                kind="queue_overflow",
-                level=Level.WARNING,
-                message=f"consumer {queue.name!r} is falling behind: {queue.dropped} events dropped "
-                f"({queue.overflow.value}, maxsize {queue.maxsize})",
-                data={"queue": queue.name, "dropped": queue.dropped},
-                ts_event=now,
-                ts_init=now,
-            ),
+        message = (
+            f"consumer {queue.name!r} is falling behind: {queue.dropped} events dropped "
+            f"({queue.overflow.value}, maxsize {queue.maxsize})"
         )
+        event = system_event(
+            "bus",
+            "queue_overflow",
+            Level.WARNING,
+            message,
+            self._clock.now_ns(),
+            queue=queue.name,
+            dropped=queue.dropped,
+        )
+        self.publish(topics.system(Level.WARNING, "bus"), event)
 
     # -- flow control --------------------------------------------------------------------------
     async def ready(self) -> None:

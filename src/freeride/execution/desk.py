@@ -20,12 +20,12 @@ from typing import Any
 import msgspec
 
 from freeride.bus import topics
+from freeride.bus.system_events import SystemEvents
 from freeride.core.clock import Clock
 from freeride.core.errors import FreerideError
 from freeride.core.orders import Fill, Order, OrderStatus
 from freeride.core.system import Level
 from freeride.execution.book import OrderBook
-from freeride.execution.events import SystemEvents
 from freeride.execution.halts import Halts
 from freeride.execution.sender import Sender, Sent
 from freeride.execution.writer import UpdateWriter

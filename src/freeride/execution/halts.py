@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from freeride.bus.system_events import SystemEvents
 from freeride.core.clock import Clock
 from freeride.core.system import Level
-from freeride.execution.events import SystemEvents
 from freeride.ports.execution import ControlStore, Halt, HaltKind
 
 _ORDER = (HaltKind.KILL, HaltKind.STORAGE, HaltKind.RECONCILE, HaltKind.DAILY_LOSS)

@@ -30,6 +30,7 @@ from functools import partial
 import msgspec
 
 from freeride.bus import topics
+from freeride.bus.system_events import SystemEvents
 from freeride.core.clock import Clock
 from freeride.core.component import Component, ComponentState
 from freeride.core.orders import (
@@ -46,7 +47,6 @@ from freeride.execution import watch
 from freeride.execution.approvals import AWAITING_APPROVAL, Approvals
 from freeride.execution.book import OrderBook
 from freeride.execution.desk import Brokers, OrderDesk
-from freeride.execution.events import SystemEvents
 from freeride.execution.halts import Halts
 from freeride.execution.persist import IntentPersister
 from freeride.execution.reconcile import Reconciler

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from freeride.bus import topics
+from freeride.bus.system_events import SystemEvents
 from freeride.core.clock import Clock
 from freeride.core.system import Detail, Level, SystemEvent
 from freeride.ports.bus import Bus
@@ -18,19 +18,14 @@ SOURCE = "gateway"
 
 class Reporter:
     def __init__(self, bus: Bus, clock: Clock) -> None:
-        self._bus = bus
-        self._clock = clock
-        self.published: list[SystemEvent] = []
+        self.events = SystemEvents(bus, clock, SOURCE, keep=1_000)
+
+    @property
+    def published(self) -> list[SystemEvent]:
+        return self.events.recent
 
     def _emit(self, kind: str, level: Level, message: str, data: Mapping[str, Detail]) -> None:
-        now = self._clock.now_ns()
-        event = SystemEvent(
-            source=SOURCE, kind=kind, level=level, message=message, data=dict(data), ts_event=now, ts_init=now
-        )
-        self.published.append(event)
-        if len(self.published) > 1_000:
-            del self.published[:500]
-        self._bus.publish(topics.system(level, SOURCE), event)
+        self.events.emit(level, kind, message, **data)
 
     def failover(self, what: str, answered_by: str, reasons: Mapping[str, str]) -> None:
         skipped = ", ".join(f"{name} ({why})" for name, why in reasons.items())

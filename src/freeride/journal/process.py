@@ -14,10 +14,10 @@ from collections.abc import Callable, Mapping
 
 import structlog
 
-from freeride.bus import topics
+from freeride.bus.system_events import SystemEvents
 from freeride.core.clock import NS_PER_SECOND, Clock
 from freeride.core.component import Component
-from freeride.core.system import Detail, Level, SystemEvent
+from freeride.core.system import Detail, Level
 from freeride.ports.bus import Bus
 from freeride.ports.journal import JournalQuery, JournalRepository
 
@@ -44,6 +44,7 @@ class ProcessJournal(Component):
         super().__init__()
         self._bus = bus
         self._clock = clock
+        self._events = SystemEvents(bus, clock, "process")
         self._repo = repo
         self._describe = describe
         self.sections = dict(sections)
@@ -94,17 +95,4 @@ class ProcessJournal(Component):
         return [n for n in names if before.get(n) != self.sections.get(n)]
 
     def _emit(self, kind: str, level: Level, message: str, data: dict[str, Detail]) -> None:
-        now = self._clock.now_ns()
-        log.info(f"process.{kind}", message=message)
-        self._bus.publish(
-            topics.system(level, "process"),
-            SystemEvent(
-                source="process",
-                kind=kind,
-                level=level,
-                message=message,
-                data=data,
-                ts_event=now,
-                ts_init=now,
-            ),
-        )
+        self._events.emit(level, kind, message, **data)

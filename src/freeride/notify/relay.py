@@ -33,7 +33,6 @@ items (``outbox_ready``), otherwise when the next retry is due.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Mapping
 from functools import partial
 from typing import Any
@@ -42,25 +41,17 @@ import msgspec
 import structlog
 
 from freeride.bus import topics
+from freeride.bus.system_events import SystemEvents
 from freeride.core.clock import NS_PER_SECOND, Clock, ns_to_datetime
 from freeride.core.component import Component
 from freeride.core.errors import AuthError, InvalidInput, RateLimited
 from freeride.core.notify import ChannelGone, Delivery, DeliveryStatus, Notification, OutboxItem
-from freeride.core.system import Level, SystemEvent
+from freeride.core.system import Level
 from freeride.net.retry import Backoff
 from freeride.ports.bus import Bus, Subscription
 from freeride.ports.notify import ChannelStateRepository, DisabledChannel, Notifier, OutboxRepository, Packet
 
 log = structlog.get_logger(__name__)
-
-
-_LOG_LEVELS = {
-    Level.DEBUG: logging.DEBUG,
-    Level.INFO: logging.INFO,
-    Level.WARNING: logging.WARNING,
-    Level.ERROR: logging.ERROR,
-    Level.CRITICAL: logging.CRITICAL,
-}
 
 
 class RelayConfig(msgspec.Struct, frozen=True, kw_only=True):
@@ -95,6 +86,7 @@ class OutboxRelay(Component):
         self.notifiers = dict(notifiers)
         self._bus = bus
         self._clock = clock
+        self.events = SystemEvents(bus, clock, "notify")
         self.config = config or RelayConfig()
         self._wake = {name: asyncio.Event() for name in self.notifiers}
         self._tasks: list[asyncio.Task[None]] = []
@@ -375,20 +367,7 @@ class OutboxRelay(Component):
             log.error("notify.channel_state_unsaved", channel=channel, error=repr(exc))
 
     def _system(self, level: Level, kind: str, message: str, channel: str) -> None:
-        log.log(_LOG_LEVELS[level], f"notify.{kind}", channel=channel, message=message)
-        now = self._clock.now_ns()
-        self._bus.publish(
-            topics.system(level, "notify"),
-            SystemEvent(
-                source="notify",
-                kind=kind,
-                level=level,
-                message=message,
-                data={"channel": channel},
-                ts_event=now,
-                ts_init=now,
-            ),
-        )
+        self.events.emit(level, kind, message, channel=channel)
 
     def status(self) -> dict[str, Any]:
         return {
