@@ -20,13 +20,13 @@ from typing import Protocol
 import msgspec
 import structlog
 
-from freeride.bus import topics
+from freeride.bus.system_events import SystemEvents
 from freeride.core.clock import NS_PER_SECOND, Clock
 from freeride.core.component import Component
 from freeride.core.errors import AuthError, InvalidInput, NotAvailable, RateLimited, TemporaryError
 from freeride.core.instruments import Instrument
 from freeride.core.news import NewsItem
-from freeride.core.system import Detail, Level, SystemEvent
+from freeride.core.system import Detail, Level
 from freeride.gateway.service import MarketDataGateway
 from freeride.net.breaker import CircuitBreaker
 from freeride.net.errors import QuotaExhausted, reason
@@ -94,6 +94,7 @@ class NewsGateway(Component):
         self.sources = list(sources)
         self._bus = bus
         self._clock = clock
+        self._events = SystemEvents(bus, clock, SOURCE)
         self._guards: dict[str, _Guard] = {}
         for source in self.sources:
             shared = market.provider_state(source.provider) if market is not None else None
@@ -197,11 +198,7 @@ class NewsGateway(Component):
         )
 
     def _emit(self, kind: str, level: Level, message: str, data: dict[str, Detail]) -> None:
-        now = self._clock.now_ns()
-        event = SystemEvent(
-            source=SOURCE, kind=kind, level=level, message=message, data=data, ts_event=now, ts_init=now
-        )
-        self._bus.publish(topics.system(level, SOURCE), event)
+        self._events.emit(level, kind, message, **data)
 
     async def _on_stop(self) -> None:
         for source in self.sources:

@@ -18,12 +18,12 @@ from decimal import Decimal
 
 import structlog
 
-from freeride.bus import topics
+from freeride.bus.system_events import LOG_LEVELS, SystemEvents
 from freeride.core.clock import NS_PER_SECOND, Clock
 from freeride.core.errors import FreerideError
 from freeride.core.news import Story
 from freeride.core.sentiment import Sentiment, StorySentiment
-from freeride.core.system import Detail, Level, SystemEvent
+from freeride.core.system import Detail, Level
 from freeride.ports.bus import Bus
 from freeride.ports.research import UsageRepository
 from freeride.ports.sentiment import ModelUsage, ScoreCache, ScoreRequest, ScoreResult, SentimentModel
@@ -65,6 +65,7 @@ class Scorer:
         self.cache = cache
         self._clock = clock
         self._bus = bus
+        self._events = SystemEvents(bus, clock, SOURCE) if bus is not None else None
         self.config = config or ScorerConfig()
         self._usage_repo = usage
         self._seen_usage = ModelUsage()
@@ -234,11 +235,7 @@ class Scorer:
                 log.warning("research.usage_not_recorded", error=repr(exc))
 
     def _emit(self, kind: str, level: Level, message: str, data: dict[str, Detail]) -> None:
-        log.info(kind, message=message, level=level.value)
-        if self._bus is None:
+        if self._events is None:  # no bus (a batch job): the log is the report
+            log.log(LOG_LEVELS[level], f"{SOURCE}.{kind}", **{**data, "message": message})
             return
-        now = self._clock.now_ns()
-        event = SystemEvent(
-            source=SOURCE, kind=kind, level=level, message=message, data=data, ts_event=now, ts_init=now
-        )
-        self._bus.publish(topics.system(level, SOURCE), event)
+        self._events.emit(level, kind, message, **data)
