@@ -20,7 +20,7 @@ from freeride.bus import topics
 from freeride.core.alerts import AlertFired
 from freeride.core.clock import Clock
 from freeride.core.component import Component
-from freeride.core.notify import Notification
+from freeride.core.notify import Notification, outbox_ready
 from freeride.ports.alerts import AlertRepository
 from freeride.ports.bus import Bus, Inbox
 
@@ -71,7 +71,9 @@ class FiringWriter(Component):
             await self._write(fired, notes)
             self._queue.done(len(batch))
             if notes:
-                self._bus.publish(topics.outbox_ready(), len(notes))
+                channels = tuple(dict.fromkeys(n.channel for n in notes))
+                ready = outbox_ready(len(notes), "alerts", self._clock.now_ns(), channels)
+                self._bus.publish(topics.outbox_ready(), ready)
 
     async def _write(self, fired: list[AlertFired], notes: list[Notification]) -> None:
         pause = _RETRY_FIRST_S

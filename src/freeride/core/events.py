@@ -5,6 +5,7 @@ from __future__ import annotations
 from freeride.core.alerts import AlertFired, WebhookAlert
 from freeride.core.market import Bar, Quote, Trade
 from freeride.core.news import NewsItem
+from freeride.core.notify import OutboxReady
 from freeride.core.orders import AccountState, Fill, Order, OrderIntent, Position, Signal
 from freeride.core.plans import TradePlan
 from freeride.core.sentiment import StorySentiment
@@ -26,6 +27,7 @@ Event = (
     | NewsItem
     | StorySentiment
     | TradePlan
+    | OutboxReady
 )
 
 EVENT_TYPES: tuple[type[Event], ...] = (
@@ -44,4 +46,5 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     NewsItem,
     StorySentiment,
     TradePlan,
+    OutboxReady,
 )

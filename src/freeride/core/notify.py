@@ -34,6 +34,24 @@ class Notification(msgspec.Struct, frozen=True, kw_only=True):
         return f"{self.title}: {self.text}" if self.text else self.title
 
 
+class OutboxReady(msgspec.Struct, frozen=True, kw_only=True):
+    """New notifications wait in the outbox: the relay wakes at once instead of at its next due time.
+
+    ``count`` is how many were written, ``source`` who wrote them (``alerts``, ``execution``,
+    ``research``); ``channels`` the channels they are for (empty: not said, every channel looks).
+    """
+
+    count: int
+    source: str
+    channels: tuple[str, ...] = ()
+    ts_event: int
+    ts_init: int
+
+
+def outbox_ready(count: int, source: str, now_ns: int, channels: tuple[str, ...] = ()) -> OutboxReady:
+    return OutboxReady(count=count, source=source, channels=channels, ts_event=now_ns, ts_init=now_ns)
+
+
 class OutboxStatus(StrEnum):
     PENDING = "pending"  # waiting for its next attempt
     SENT = "sent"

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from freeride.bus import topics
 from freeride.core.clock import NS_PER_SECOND, Clock
 from freeride.core.component import Component
-from freeride.core.notify import Notification
+from freeride.core.notify import Notification, outbox_ready
 from freeride.core.system import Level, SystemEvent
 from freeride.ports.bus import Bus, Inbox, Overflow
 from freeride.ports.notify import OutboxRepository
@@ -72,7 +72,9 @@ class OperatorAlerts(Component):
                 if notes:
                     await self._outbox.enqueue(notes)
                     self.sent += len(notes)
-                    self._bus.publish(topics.outbox_ready(), len(notes))
+                    channels = tuple(dict.fromkeys(n.channel for n in notes))
+                    ready = outbox_ready(len(notes), "execution", self._clock.now_ns(), channels)
+                    self._bus.publish(topics.outbox_ready(), ready)
             finally:
                 self._queue.done(len(batch))
 

@@ -45,7 +45,7 @@ from freeride.bus.system_events import SystemEvents
 from freeride.core.clock import NS_PER_SECOND, Clock, ns_to_datetime
 from freeride.core.component import Component
 from freeride.core.errors import AuthError, InvalidInput, RateLimited
-from freeride.core.notify import ChannelGone, Delivery, DeliveryStatus, Notification, OutboxItem
+from freeride.core.notify import ChannelGone, Delivery, DeliveryStatus, Notification, OutboxItem, OutboxReady
 from freeride.core.system import Level
 from freeride.net.retry import Backoff
 from freeride.ports.bus import Bus, Subscription
@@ -115,12 +115,17 @@ class OutboxRelay(Component):
         for notifier in self.notifiers.values():
             await notifier.aclose()
 
-    def _on_ready(self, _event: Any) -> None:
-        for event in self._wake.values():
-            event.set()
+    def _on_ready(self, event: object) -> None:
+        """New items wait: wake the channels they are for (every channel when not said)."""
+        channels = event.channels if isinstance(event, OutboxReady) else ()
+        for name in channels or self._wake:
+            wake = self._wake.get(name)
+            if wake is not None:
+                wake.set()
 
     def wake(self) -> None:
-        self._on_ready(None)
+        for event in self._wake.values():
+            event.set()
 
     async def _restore(self) -> None:
         """Apply the stored disabled states: unchanged target stays disabled, a changed one is enabled."""

@@ -21,7 +21,7 @@ from freeride.core.component import Component
 from freeride.core.errors import FreerideError, InvalidInput
 from freeride.core.instruments import Instrument, parse_instrument
 from freeride.core.market import INTERVAL_SECONDS, Bar
-from freeride.core.notify import Notification
+from freeride.core.notify import Notification, outbox_ready
 from freeride.core.plans import OutcomeKind, PlanOutcome, TradePlan
 from freeride.ports.bus import Bus
 from freeride.ports.research import NewsRepository, PlanRepository
@@ -112,7 +112,9 @@ class PlanService:
         if self._bus is not None:
             self._bus.publish(topics.trade_plan(stored.symbol), stored)
             if channels:
-                self._bus.publish(topics.outbox_ready(), now)
+                self._bus.publish(
+                    topics.outbox_ready(), outbox_ready(len(channels), "research", now, channels)
+                )
         return stored
 
     async def evaluate(

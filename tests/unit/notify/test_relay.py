@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
+import msgspec
 import pytest
 from structlog.testing import capture_logs
 
@@ -15,7 +16,8 @@ from freeride.adapters.webhook import WebhookConfig, WebhookNotifier
 from freeride.bus import topics
 from freeride.bus.memory import InMemoryBus
 from freeride.core.clock import NS_PER_SECOND, ManualClock
-from freeride.core.notify import Notification, OutboxStatus
+from freeride.core.events import EVENT_TYPES
+from freeride.core.notify import Notification, OutboxReady, OutboxStatus, outbox_ready
 from freeride.core.system import SystemEvent
 from freeride.notify.relay import OutboxRelay, RelayConfig
 from freeride.ports.notify import Notifier
@@ -72,7 +74,7 @@ class Rig:
             for i in range(n)
         ]
         ids = await self.outbox.enqueue(notes)
-        self.bus.publish(topics.outbox_ready(), n)
+        self.bus.publish(topics.outbox_ready(), outbox_ready(n, "test", now, (channel,)))
         return ids
 
     async def status(self, ids: list[int]) -> set[OutboxStatus]:
@@ -184,3 +186,25 @@ async def test_one_failed_outbox_read_does_not_end_a_channels_delivery(rig: Rig)
     hook_ids = await rig.enqueue("ops", 1)
     await until(lambda: rig.relay.sent == 3)
     assert await rig.status([*ids, *hook_ids]) == {OutboxStatus.SENT}
+
+
+async def test_outbox_ready_is_an_event_that_wakes_the_channels_it_names(rig: Rig) -> None:
+    now = rig.clock.now_ns()
+    ready = outbox_ready(1, "alerts", now, ("discord",))
+    assert OutboxReady in EVENT_TYPES  # it crosses processes like every other event
+    assert msgspec.msgpack.decode(msgspec.msgpack.encode(ready), type=OutboxReady) == ready
+    [discord_id] = await rig.outbox.enqueue(
+        [Notification(channel="discord", title="D", text="d", ts_event=now, ts_init=now)]
+    )
+    [ops_id] = await rig.outbox.enqueue(
+        [Notification(channel="ops", title="O", text="o", ts_event=now, ts_init=now)]
+    )
+    rig.bus.publish(topics.outbox_ready(), ready)
+    await until(lambda: rig.relay.sent == 1)
+    assert await rig.status([discord_id]) == {OutboxStatus.SENT}
+    for _ in range(200):
+        await asyncio.sleep(0)
+    assert await rig.status([ops_id]) == {OutboxStatus.PENDING}  # its channel was not named
+    rig.bus.publish(topics.outbox_ready(), outbox_ready(1, "execution", now))  # no channels: every one
+    await until(lambda: rig.relay.sent == 2)
+    assert await rig.status([ops_id]) == {OutboxStatus.SENT}
