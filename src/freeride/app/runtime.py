@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from freeride.app.bus import build_bus
 from freeride.app.database import open_database
 from freeride.app.interrupts import Interrupts
 from freeride.bus import topics
@@ -108,8 +109,9 @@ class Runtime:
         With ``signals``, the first SIGINT/SIGTERM requests a stop and a second forces the exit
         (see ``app.interrupts``); for the process's main job, not for commands that just read.
         """
+        bus = build_bus(settings, clock)  # a backend not built yet is refused before anything opens
         async with open_database(settings.database_url) as engine:
-            runtime = cls(settings, clock, engine, restart=restart)
+            runtime = cls(settings, clock, engine, bus=bus, restart=restart)
             interrupts = Interrupts(runtime.request_stop, runtime.undone) if signals else None
             if interrupts is not None:
                 interrupts.install()
