@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 from v1_rig import V1
 
+from freeride.api.routers.backtests import BacktestOut
 from freeride.app.backtest import DataFile, load_bars, run_id_for, store_result
+from freeride.app.backtest_jobs import Job
 from freeride.app.backtest_reports import inputs_config
 from freeride.backtest.spec import BacktestSpec
 from freeride.backtest.vector import run_vector
@@ -23,7 +25,7 @@ async def test_a_backtest_runs_reports_progress_and_is_stored(v1: V1) -> None:
     started = await v1.http.post("/api/v1/backtests", json=body, headers=v1.auth("trade"))
     assert started.status_code == 202, started.text
     run_id = started.json()["run_id"]
-    assert started.json()["progress_topic"] == f"backtest.progress.{run_id}"
+    assert started.json()["progress_topic"] == topics.backtest_progress(run_id)
     assert v1.state.backtests is not None
     job = await v1.state.backtests.wait(run_id)
     assert job.status == "done", job.error
@@ -149,3 +151,14 @@ async def test_a_stored_run_without_a_report_says_why(v1: V1) -> None:
     response = await v1.get("/api/v1/backtests/sweep-0123456789abcdef/report")
     assert response.status_code == 409
     assert "is a sweep run; reports are rebuilt for backtests" in response.json()["error"]["message"]
+
+
+def test_the_advertised_progress_topic_is_the_one_progress_is_published_on() -> None:
+    """The topic a client is told to subscribe to is built where the publisher builds it: a run id
+    with a dot (a segment separator on the bus) is escaped the same way on both sides."""
+    job = Job(run_id="bt-1.5x", strategy="sma_cross", symbol="GOOG")
+    assert (
+        BacktestOut.of(job).progress_topic
+        == topics.backtest_progress("bt-1.5x")
+        == "backtest.progress.bt-1_5x"
+    )

@@ -21,6 +21,7 @@ from freeride.api.errors import ERROR_RESPONSES, ApiError, ErrorBody
 from freeride.api.pages import Page, Paging
 from freeride.app.backtest_jobs import BacktestJobs, Job
 from freeride.app.backtest_reports import NoReport, NoSuchRun
+from freeride.bus import topics
 from freeride.core.errors import InvalidInput
 from freeride.strategies.registry import STRATEGIES
 
@@ -60,7 +61,7 @@ class BacktestOut(BaseModel):
             total=job.total,
             summary=job.summary,
             error=job.error,
-            progress_topic=f"backtest.progress.{job.run_id}",
+            progress_topic=topics.backtest_progress(job.run_id),
         )
 
 
