@@ -153,3 +153,25 @@ def test_sweep_and_walkforward(cli: CliRunner, tmp_path: Path) -> None:
     assert (tmp_path / "wf" / "walkforward.html").is_file()
     kinds = {r["name"] for r in run(cli, ["runs", "--json"])}  # type: ignore[union-attr,index]
     assert kinds == {"sweep:sma_cross", "walkforward:sma_cross"}
+
+
+def test_backtest_sweep_and_walkforward_have_one_set_of_cost_and_fill_options() -> None:
+    import dataclasses
+
+    import typer.main
+
+    from freeride.cli._backtest_common import Costs
+    from freeride.cli.main import app as cli_app
+
+    names = {f.name for f in dataclasses.fields(Costs)}
+    group = typer.main.get_command(cli_app)
+    commands = group.commands  # type: ignore[attr-defined]
+
+    def options(command: str) -> dict[str, tuple[object, ...]]:
+        params = commands[command].params
+        return {
+            p.name: (tuple(p.opts), p.default, getattr(p, "help", None)) for p in params if p.name in names
+        }
+
+    assert set(options("backtest")) == names
+    assert options("backtest") == options("sweep") == options("walkforward")

@@ -3,12 +3,14 @@ validated spec and loaded bars before any work starts."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -79,15 +81,60 @@ Report = Annotated[Path | None, typer.Option("--report", help="Directory for the
 
 @dataclass(frozen=True, slots=True)
 class Costs:
-    commission: Decimal | None
-    per_unit: Decimal | None
-    per_lot: Decimal | None
-    lot_size: Decimal
-    minimum: Decimal
-    spread: Decimal
-    spread_pct: Decimal
-    slippage: Decimal
-    slippage_pct: Decimal
+    """The one set of cost and fill options of ``backtest``, ``sweep`` and ``walkforward``."""
+
+    commission: Decimal | None = None
+    per_unit: Decimal | None = None
+    per_lot: Decimal | None = None
+    lot_size: Decimal = Decimal(100_000)
+    min_commission: Decimal = Decimal(0)
+    spread: Decimal = Decimal(0)
+    spread_pct: Decimal = Decimal(0)
+    slippage: Decimal = Decimal(0)
+    slippage_pct: Decimal = Decimal(0)
+    fill: FillTiming = FillTiming.NEXT_OPEN
+
+
+# The options behind each ``Costs`` field, declared once (see ``with_costs``).
+_COST_OPTIONS = {
+    "commission": Commission_,
+    "per_unit": PerUnit,
+    "per_lot": PerLot,
+    "lot_size": LotSize,
+    "min_commission": MinCommission,
+    "spread": Spread,
+    "spread_pct": SpreadPct,
+    "slippage": Slippage,
+    "slippage_pct": SlippagePct,
+    "fill": Fill,
+}
+
+
+def with_costs(command: Callable[..., None]) -> Callable[..., None]:
+    """Give ``command`` the one set of cost and fill options; it receives them as ``costs: Costs``.
+
+    Typer reads a command's options from its signature, so the wrapper's signature is the
+    command's own, with ``costs`` replaced by one keyword option per ``Costs`` field.
+    """
+    own = inspect.signature(command, eval_str=True)
+    defaults = Costs()
+    options = [
+        inspect.Parameter(
+            name, inspect.Parameter.KEYWORD_ONLY, default=getattr(defaults, name), annotation=annotation
+        )
+        for name, annotation in _COST_OPTIONS.items()
+    ]
+    kept = [p for p in own.parameters.values() if p.name != "costs"]
+    kept = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in kept]
+
+    @functools.wraps(command)
+    def wrapper(**kwargs: Any) -> None:
+        costs = Costs(**{name: kwargs.pop(name) for name in _COST_OPTIONS})
+        command(costs=costs, **kwargs)
+
+    wrapper.__signature__ = own.replace(parameters=[*kept, *options])  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in [*kept, *options]}
+    return wrapper
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -113,16 +160,16 @@ def commission_model(c: Costs) -> Commission:
         raise InvalidInput("give one of --commission, --per-unit and --per-lot")
     try:
         if c.per_unit is not None:
-            return PerUnitCommission(c.per_unit, c.minimum)
+            return PerUnitCommission(c.per_unit, c.min_commission)
         if c.per_lot is not None:
             return PerLotCommission(c.per_lot, c.lot_size)
-        return PercentCommission(c.commission if c.commission is not None else Decimal(0), c.minimum)
+        return PercentCommission(c.commission if c.commission is not None else Decimal(0), c.min_commission)
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
 
 
 def make_spec(
-    strategy: str, params: dict[str, str], cash: Decimal, fill: FillTiming, costs: Costs, currency: str
+    strategy: str, params: dict[str, str], cash: Decimal, costs: Costs, currency: str
 ) -> BacktestSpec:
     try:
         impact = PriceImpact(
@@ -138,7 +185,7 @@ def make_spec(
         params=dict(params),
         cash=cash,
         currency=currency,
-        fill_timing=fill,
+        fill_timing=costs.fill,
         commission=commission_model(costs),
         impact=impact,
     )

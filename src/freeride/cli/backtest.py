@@ -25,7 +25,6 @@ from freeride.backtest.vector import run_vector
 from freeride.cli import _backtest_common as c
 from freeride.core.clock import LiveClock, ns_to_datetime
 from freeride.core.errors import FreerideError, InvalidInput
-from freeride.exchange.engine import FillTiming
 from freeride.strategies.directional import BarArrays
 
 Engine = Annotated[
@@ -37,7 +36,7 @@ def register(app: typer.Typer) -> None:
     """Add ``backtest``, ``sweep``, ``walkforward`` and ``runs`` to ``app``."""
     from freeride.cli.optimise import register as register_optimise
 
-    app.command("backtest")(backtest)
+    app.command("backtest")(c.with_costs(backtest))
     app.command("runs")(runs)
     register_optimise(app)
 
@@ -49,31 +48,19 @@ def backtest(
     param: c.Params = None,
     interval: c.Interval = None,
     cash: c.Cash = Decimal(100_000),
-    commission: c.Commission_ = None,
-    per_unit: c.PerUnit = None,
-    per_lot: c.PerLot = None,
-    lot_size: c.LotSize = Decimal(100_000),
-    min_commission: c.MinCommission = Decimal(0),
-    spread: c.Spread = Decimal(0),
-    spread_pct: c.SpreadPct = Decimal(0),
-    slippage: c.Slippage = Decimal(0),
-    slippage_pct: c.SlippagePct = Decimal(0),
-    fill: c.Fill = FillTiming.NEXT_OPEN,
     engine: Engine = "event",
     report: c.Report = None,
     db: c.Db = None,
     no_store: c.NoStore = False,
     as_json: c.AsJson = False,
+    costs: c.Costs = c.Costs(),  # noqa: B008  (the cost and fill options: ``c.with_costs``)
 ) -> None:
     """Backtest a built-in strategy on bar files and print its metrics (or one JSON object)."""
-    costs = c.Costs(
-        commission, per_unit, per_lot, lot_size, min_commission, spread, spread_pct, slippage, slippage_pct
-    )
     try:
         if engine not in ("event", "vector"):
             raise InvalidInput(f"--engine must be event or vector, got {engine!r}")
         files, currency = c.data_files(data, symbol, interval)
-        spec = c.make_spec(strategy, c.split_params(param), cash, fill, costs, currency)
+        spec = c.make_spec(strategy, c.split_params(param), cash, costs, currency)
         url = None if no_store else c.database_url(db)
         bars = c.checked_bars(files)
         started = LiveClock().now_ns()

@@ -26,7 +26,6 @@ from freeride.backtest.walkforward import Fold, walk_forward
 from freeride.cli import _backtest_common as c
 from freeride.core.clock import LiveClock, ns_to_datetime
 from freeride.core.errors import FreerideError, InvalidInput
-from freeride.exchange.engine import FillTiming
 from freeride.strategies.directional import BarArrays
 
 Metric = Annotated[str, typer.Option(help="Rank by this metric (sharpe, total_return_pct, calmar, ...).")]
@@ -36,8 +35,8 @@ Top = Annotated[int, typer.Option(min=1, help="Rows of the ranked table to show.
 
 
 def register(app: typer.Typer) -> None:
-    app.command("sweep")(sweep)
-    app.command("walkforward")(walkforward)
+    app.command("sweep")(c.with_costs(sweep))
+    app.command("walkforward")(c.with_costs(walkforward))
 
 
 def _progress(total: int, label: str, quiet: bool) -> Progress:
@@ -69,16 +68,6 @@ def sweep(
     param: c.Params = None,
     interval: c.Interval = None,
     cash: c.Cash = Decimal(100_000),
-    commission: c.Commission_ = None,
-    per_unit: c.PerUnit = None,
-    per_lot: c.PerLot = None,
-    lot_size: c.LotSize = Decimal(100_000),
-    min_commission: c.MinCommission = Decimal(0),
-    spread: c.Spread = Decimal(0),
-    spread_pct: c.SpreadPct = Decimal(0),
-    slippage: c.Slippage = Decimal(0),
-    slippage_pct: c.SlippagePct = Decimal(0),
-    fill: c.Fill = FillTiming.NEXT_OPEN,
     metric: Metric = "sharpe",
     engine: Engine = "vector",
     workers: Workers = None,
@@ -86,14 +75,12 @@ def sweep(
     db: c.Db = None,
     no_store: c.NoStore = False,
     as_json: c.AsJson = False,
+    costs: c.Costs = c.Costs(),  # noqa: B008  (the cost and fill options: ``c.with_costs``)
 ) -> None:
     """Backtest every combination of a grid (--param fast=5:50:5 --param slow=20,40,80) and rank them."""
-    costs = c.Costs(
-        commission, per_unit, per_lot, lot_size, min_commission, spread, spread_pct, slippage, slippage_pct
-    )
     try:
         files, currency = c.data_files(data, symbol, interval)
-        base = c.make_spec(strategy, {}, cash, fill, costs, currency)
+        base = c.make_spec(strategy, {}, cash, costs, currency)
         grid = parse_grid(c.split_params(param))
         specs, skipped = expand(base, grid)
         rank([], metric)
@@ -175,16 +162,6 @@ def walkforward(
     step: Annotated[int | None, typer.Option(help="Bars between fold starts (default: --test).")] = None,
     interval: c.Interval = None,
     cash: c.Cash = Decimal(100_000),
-    commission: c.Commission_ = None,
-    per_unit: c.PerUnit = None,
-    per_lot: c.PerLot = None,
-    lot_size: c.LotSize = Decimal(100_000),
-    min_commission: c.MinCommission = Decimal(0),
-    spread: c.Spread = Decimal(0),
-    spread_pct: c.SpreadPct = Decimal(0),
-    slippage: c.Slippage = Decimal(0),
-    slippage_pct: c.SlippagePct = Decimal(0),
-    fill: c.Fill = FillTiming.NEXT_OPEN,
     metric: Metric = "sharpe",
     engine: Engine = "vector",
     workers: Workers = None,
@@ -192,14 +169,12 @@ def walkforward(
     db: c.Db = None,
     no_store: c.NoStore = False,
     as_json: c.AsJson = False,
+    costs: c.Costs = c.Costs(),  # noqa: B008  (the cost and fill options: ``c.with_costs``)
 ) -> None:
     """Optimise on rolling in-sample windows and trade each winner on the next out-of-sample window."""
-    costs = c.Costs(
-        commission, per_unit, per_lot, lot_size, min_commission, spread, spread_pct, slippage, slippage_pct
-    )
     try:
         files, currency = c.data_files(data, symbol, interval)
-        base = c.make_spec(strategy, {}, cash, fill, costs, currency)
+        base = c.make_spec(strategy, {}, cash, costs, currency)
         grid = parse_grid(c.split_params(param))
         specs, _ = expand(base, grid)
         rank([], metric)
