@@ -10,6 +10,7 @@ error stays bounded by a few hundred additions, and the two forms stay bit-for-b
 from __future__ import annotations
 
 import math
+from collections import deque
 
 import numpy as np
 import numpy.typing as npt
@@ -23,6 +24,20 @@ ANCHOR_MASK = ANCHOR_EVERY - 1
 def as_float_array(values: npt.ArrayLike) -> FloatArray:
     """A contiguous float64 copy-free view where possible."""
     return np.ascontiguousarray(values, dtype=np.float64)
+
+
+Window = deque[float]
+
+
+def window(period: int) -> Window:
+    """The one ring buffer of the indicators: the last ``period`` values, zeros before them.
+
+    ``w[0]`` is the value the next ``w.append(x)`` pushes out (a zero while the window fills, so a
+    running sum can always move by ``x - w[0]``), and iterating gives the values oldest first. A
+    ``deque`` with ``maxlen``: the append and the read of either end are C calls, cheaper on the
+    hot path than keeping a list and its index by hand.
+    """
+    return deque([0.0] * period, period)
 
 
 def check_period(name: str, period: int) -> None:

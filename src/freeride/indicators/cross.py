@@ -14,10 +14,9 @@ at the same positions (see ``_core``), so a cross it reports is the cross ``sma_
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Callable, Generator
 
-from freeride.indicators._core import ANCHOR_EVERY, check_period
+from freeride.indicators._core import ANCHOR_EVERY, check_period, window
 
 CrossStep = Callable[[float], int]
 
@@ -56,11 +55,11 @@ def _crossings(fast: Callable[[float], float], slow: Callable[[float], float]) -
 
 
 def _sma_crossings(fast: int, slow: int) -> Generator[int, float, None]:
-    # Each window is a deque of its last ``period`` values (zeros before that): ``w[0]`` is the
-    # value leaving it, as ``SMA._buf[_i]`` is. ``k`` counts down to the next anchor, which falls
+    # Each window is the indicators' ring of its last ``period`` values (``_core.window``): ``w[0]``
+    # is the value leaving it, as in ``SMA``. ``k`` counts down to the next anchor, which falls
     # where ``SMA``'s count is a multiple of ANCHOR_EVERY (the first value included).
-    fw = deque([0.0] * fast, fast)
-    sw = deque([0.0] * slow, slow)
+    fw = window(fast)
+    sw = window(slow)
     f_in = fw.append
     s_in = sw.append
     fsum = math.fsum

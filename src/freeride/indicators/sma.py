@@ -12,6 +12,7 @@ from freeride.indicators._core import (
     anchored_window_sums,
     as_float_array,
     check_period,
+    window,
 )
 
 
@@ -24,13 +25,12 @@ class SMA:
     vectorised backtest finds.
     """
 
-    __slots__ = ("_anchor", "_buf", "_i", "_n", "_partial", "period", "value")
+    __slots__ = ("_anchor", "_buf", "_n", "_partial", "period", "value")
 
     def __init__(self, period: int) -> None:
         check_period("SMA", period)
         self.period = period
-        self._buf = [0.0] * period
-        self._i = 0
+        self._buf = window(period)
         self._n = 0
         self._anchor = 0.0
         self._partial = 0.0
@@ -42,20 +42,17 @@ class SMA:
 
     def update(self, x: float) -> float:
         buf = self._buf
-        i = self._i
         n = self._n
         if n & 1023:  # ANCHOR_MASK, inlined: a global lookup costs on this path
-            partial = self._partial + (x - buf[i])
+            partial = self._partial + (x - buf[0])
         else:
             self._anchor = math.fsum(buf)
-            partial = x - buf[i]
+            partial = x - buf[0]
         self._partial = partial
-        buf[i] = x
-        i += 1
-        period = self.period
-        self._i = 0 if i == period else i
+        buf.append(x)
         n += 1
         self._n = n
+        period = self.period
         if n >= period:
             value = self.value = (self._anchor + partial) / period
             return value

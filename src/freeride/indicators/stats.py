@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 from numpy.lib.stride_tricks import sliding_window_view
 
-from freeride.indicators._core import ANCHOR_MASK, FloatArray, as_float_array, check_period, nan_array
+from freeride.indicators._core import ANCHOR_MASK, FloatArray, as_float_array, check_period, nan_array, window
 
 
 class RollingStd:
@@ -20,7 +20,7 @@ class RollingStd:
     ``mean`` is the window's mean.
     """
 
-    __slots__ = ("_buf", "_i", "_m2", "_n", "ddof", "mean", "period", "value")
+    __slots__ = ("_buf", "_m2", "_n", "ddof", "mean", "period", "value")
 
     def __init__(self, period: int, ddof: int = 0) -> None:
         check_period("rolling stdev", period)
@@ -28,8 +28,7 @@ class RollingStd:
             raise ValueError(f"ddof must be 0 or 1 and below period, got ddof={ddof} period={period}")
         self.period = period
         self.ddof = ddof
-        self._buf = [0.0] * period
-        self._i = 0
+        self._buf = window(period)
         self._n = 0
         self._m2 = 0.0
         self.mean = 0.0
@@ -42,7 +41,6 @@ class RollingStd:
     def update(self, x: float) -> float:
         period = self.period
         buf = self._buf
-        i = self._i
         n = self._n + 1
         self._n = n
         mean = self.mean
@@ -50,12 +48,11 @@ class RollingStd:
             new_mean = mean + (x - mean) / n
             self._m2 += (x - mean) * (x - new_mean)
         else:  # full window: replace the oldest value
-            old = buf[i]
+            old = buf[0]
             new_mean = mean + (x - old) / period
             self._m2 += (x - old) * (x - new_mean + old - mean)
         self.mean = new_mean
-        buf[i] = x
-        self._i = (i + 1) % period
+        buf.append(x)
         # A tiny variance is all rounding residue relative to the mean (and its square root would
         # magnify it), so a nearly flat window is recomputed exactly; so is every 1,024th value.
         if not n & ANCHOR_MASK or self._m2 <= 1e-6 * min(n, period) * new_mean * new_mean:
@@ -65,9 +62,9 @@ class RollingStd:
         return self.value
 
     def _reanchor(self) -> None:
-        window = self._buf if self._n >= self.period else self._buf[: self._n]
-        self.mean = math.fsum(window) / len(window)
-        self._m2 = math.fsum((v - self.mean) ** 2 for v in window)
+        seen = list(self._buf)[-min(self._n, self.period) :]  # the zeros before the first value left out
+        self.mean = math.fsum(seen) / len(seen)
+        self._m2 = math.fsum((v - self.mean) ** 2 for v in seen)
 
 
 class ZScore:

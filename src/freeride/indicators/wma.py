@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 from numpy.lib.stride_tricks import sliding_window_view
 
-from freeride.indicators._core import ANCHOR_MASK, FloatArray, as_float_array, check_period, nan_array
+from freeride.indicators._core import ANCHOR_MASK, FloatArray, as_float_array, check_period, nan_array, window
 
 
 class WMA:
@@ -17,14 +17,13 @@ class WMA:
     Both running sums are recomputed exactly every 256 values so they never drift.
     """
 
-    __slots__ = ("_buf", "_i", "_n", "_plain", "_weighted", "denominator", "period", "value")
+    __slots__ = ("_buf", "_n", "_plain", "_weighted", "denominator", "period", "value")
 
     def __init__(self, period: int) -> None:
         check_period("WMA", period)
         self.period = period
         self.denominator = period * (period + 1) / 2
-        self._buf = [0.0] * period
-        self._i = 0
+        self._buf = window(period)
         self._n = 0
         self._plain = 0.0
         self._weighted = 0.0
@@ -37,13 +36,11 @@ class WMA:
     def update(self, x: float) -> float:
         period = self.period
         buf = self._buf
-        i = self._i
-        old = buf[i]
+        old = buf[0]
         # while filling, weights are period-n+1..period over the values seen so far
         self._weighted += period * x - self._plain
         self._plain += x - old
-        buf[i] = x
-        self._i = (i + 1) % period
+        buf.append(x)
         self._n += 1
         if not self._n & ANCHOR_MASK:
             self._reanchor()
@@ -52,7 +49,7 @@ class WMA:
         return self.value
 
     def _reanchor(self) -> None:
-        ordered = self._buf[self._i :] + self._buf[: self._i]  # oldest first
+        ordered = list(self._buf)  # oldest first
         self._plain = math.fsum(ordered)
         # unfilled slots are zeros in front, so the values seen get weights period-n+1..period
         self._weighted = math.fsum(w * v for w, v in enumerate(ordered, start=1))
