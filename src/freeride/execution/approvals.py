@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import msgspec
+
 from freeride.core.clock import NS_PER_SECOND
 from freeride.core.orders import Order, OrderStatus
 from freeride.core.system import Level
@@ -117,7 +119,8 @@ class Approvals:
             desk.close_locally(order, OrderStatus.REJECTED, f"approved by {who}, but halted: {halt.reason}")
             return
         desk.events.emit(Level.INFO, "approved", f"order {order.client_order_id} approved by {who}")
-        await desk.send(order)
+        # no longer "awaiting approval": what the broker says next keeps this reason
+        await desk.send(desk.book.track(msgspec.structs.replace(order, reason=f"approved by {who}")))
 
     async def poll(self) -> None:
         desk = self._desk

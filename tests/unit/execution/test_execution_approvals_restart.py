@@ -57,6 +57,7 @@ async def test_a_held_order_still_wanted_is_held_again_listed_and_can_be_approve
     desk.broker.on_quote(quote("AAPL", 99.0, 101.0))  # type: ignore[attr-defined]
     await second.poll_controls()
     assert desk.last(CID).status is OrderStatus.FILLED
+    assert desk.last(CID).reason == "approved by alice"  # no longer "awaiting approval"
     await second.stop()
 
 
