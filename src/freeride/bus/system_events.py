@@ -5,7 +5,8 @@ process facts), so each report is built, logged and routed the same way:
 
 - the event is a ``SystemEvent`` on ``system.<level>.<source>``, for the journal, the dashboard
   and the alerts;
-- it is logged once, at the matching log level, as ``<source>.<kind>`` with its message and data;
+- it is logged once, at the matching log level, as ``<source>.<kind>`` with its message and data
+  (unless the source's events are routine enough to live on the bus alone);
 - errors and criticals are operator alerts: the notification relay routes ``system.error.>`` and
   ``system.critical.>`` to the operator's channels, and ``data["alert"]`` is set on them for
   consumers that filter on one field;
@@ -42,16 +43,20 @@ def system_event(
 class SystemEvents:
     """The system events of one ``source`` (``execution``, ``notify``, ``gateway``, …)."""
 
-    def __init__(self, bus: Bus, clock: Clock, source: str, *, keep: int = KEPT) -> None:
+    def __init__(self, bus: Bus, clock: Clock, source: str, *, keep: int = KEPT, logged: bool = True) -> None:
+        """``logged=False`` for a source whose events are frequent and routine (the gateway's
+        failovers, a news feed's rejects): the bus, the journal and the dashboard still have them."""
         self._bus = bus
         self._clock = clock
         self.source = source
+        self.logged = logged
         self.recent: list[SystemEvent] = []  # the last few, for status views and tests
         self._keep = keep
 
     def emit(self, level: Level, kind: str, message: str, /, **data: Detail) -> SystemEvent:
         event = system_event(self.source, kind, level, message, self._clock.now_ns(), **data)
-        log.log(LOG_LEVELS[level], f"{self.source}.{kind}", **{**data, "message": message})
+        if self.logged:
+            log.log(LOG_LEVELS[level], f"{self.source}.{kind}", **{**data, "message": message})
         self._bus.publish(topics.system(level, self.source), event)
         self.recent.append(event)
         if len(self.recent) > self._keep:

@@ -94,7 +94,7 @@ class NewsGateway(Component):
         self.sources = list(sources)
         self._bus = bus
         self._clock = clock
-        self._events = SystemEvents(bus, clock, SOURCE)
+        self._events = SystemEvents(bus, clock, SOURCE, logged=False)
         self._guards: dict[str, _Guard] = {}
         for source in self.sources:
             shared = market.provider_state(source.provider) if market is not None else None

@@ -18,7 +18,7 @@ SOURCE = "gateway"
 
 class Reporter:
     def __init__(self, bus: Bus, clock: Clock) -> None:
-        self.events = SystemEvents(bus, clock, SOURCE, keep=1_000)
+        self.events = SystemEvents(bus, clock, SOURCE, keep=1_000, logged=False)
 
     @property
     def published(self) -> list[SystemEvent]:
