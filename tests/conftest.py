@@ -21,10 +21,10 @@ def _clean_freeride_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def _own_user_folders(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Each test has its own data and config folders (the default database and ``freeride.toml``
+    """Each test has its own data, config and cache folders (the default database and ``freeride.toml``
     live there), so no test reads or writes the developer's own, and no two tests share one."""
     base = tmp_path_factory.mktemp("user")
-    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME"):
+    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
         monkeypatch.setenv(name, str(base / name.removeprefix("XDG_").removesuffix("_HOME").lower()))
 
 

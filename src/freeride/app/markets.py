@@ -11,10 +11,11 @@ loop.
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import date
 from functools import lru_cache
 
 from freeride.adapters.xcals.calendar import US_EXCHANGES, ExchangeCalendar
+from freeride.config.paths import cache_dir
 from freeride.config.settings import Settings
 from freeride.core.clock import ns_to_datetime
 from freeride.core.forex_week import AlwaysOpen, ForexWeek
@@ -59,15 +60,29 @@ def build_market_hours(
             calendars[name] = AlwaysOpen()
         else:
             extended = settings.markets.extended_hours and name in US_EXCHANGES
-            start, end = today - timedelta(days=DAYS_BACK), today + timedelta(days=DAYS_AHEAD)
+            start, end = calendar_span(today)
             calendars[name] = exchange_calendar(name, start, end, extended)
     return CalendarMarketHours(calendars, choice)
 
 
+def calendar_span(today: date) -> tuple[date, date]:
+    """At least ``DAYS_BACK`` before ``today`` to ``DAYS_AHEAD`` after, counted in whole months
+    from the first of this month (13 back, 25 ahead), so every start in a month asks for the same
+    span and the sessions kept in the cache folder serve them all."""
+    month = today.year * 12 + today.month - 1
+    return _first_of(month - 13), _first_of(month + 25)
+
+
+def _first_of(month: int) -> date:
+    return date(month // 12, month % 12 + 1, 1)
+
+
 @lru_cache(maxsize=16)
 def exchange_calendar(name: str, start: date, end: date, extended: bool) -> ExchangeCalendar:
-    """One load per (calendar, years) in a process: the calendar is read-only once built."""
-    return ExchangeCalendar.load(name, start, end, extended=extended, isolated=True)
+    """One load per (calendar, years) in a process: the calendar is read-only once built; the
+    sessions are also kept in the user's cache folder for the next process."""
+    cache = cache_dir() / "calendars"
+    return ExchangeCalendar.load(name, start, end, extended=extended, isolated=True, cache=cache)
 
 
 async def load_market_hours(

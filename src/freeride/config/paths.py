@@ -25,6 +25,11 @@ def data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP, appauthor=False))
 
 
+def cache_dir() -> Path:
+    """Where freeride keeps what it can rebuild (exchange calendars): ``~/.cache/freeride``."""
+    return Path(platformdirs.user_cache_dir(APP, appauthor=False))
+
+
 def config_dir() -> Path:
     """The user's config folder for freeride (``freeride.toml``, ``freeride.env``)."""
     return Path(platformdirs.user_config_dir(APP, appauthor=False))

@@ -15,11 +15,15 @@ brokers take extended-hours orders in.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import multiprocessing
 import warnings
 from bisect import bisect_right
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, date, datetime, time
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -48,19 +52,33 @@ class ExchangeCalendar:
 
     @classmethod
     def load(
-        cls, name: str, start: date, end: date, *, extended: bool = False, isolated: bool = False
+        cls,
+        name: str,
+        start: date,
+        end: date,
+        *,
+        extended: bool = False,
+        isolated: bool = False,
+        cache: Path | None = None,
     ) -> ExchangeCalendar:
         """The exchange ``name`` between ``start`` and ``end`` (or as far as the library knows).
 
-        ``isolated``: ask the library in a child process (see the module docstring). Raises
-        ``InvalidInput`` for a name the library does not know, or extended hours off US exchanges.
+        ``isolated``: ask the library in a child process (see the module docstring). ``cache``: a
+        folder where the sessions are kept per (exchange, dates, library version), so a restart
+        reads a small file instead of importing pandas. Raises ``InvalidInput`` for a name the
+        library does not know, or extended hours off US exchanges.
         """
+        path = None if cache is None else cache / _cache_name(name, start, end, extended)
+        cached = _read(path)
+        if cached is not None:
+            return cls(name, cached[0], cached[1], extended=extended)
         if isolated:
             spawn = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
                 timezone, rows = pool.submit(session_rows, name, start, end, extended).result()
         else:
             timezone, rows = session_rows(name, start, end, extended)
+        _write(path, timezone, rows)
         return cls(name, timezone, rows, extended=extended)
 
     def __len__(self) -> int:
@@ -73,6 +91,38 @@ class ExchangeCalendar:
     def session_before(self, ts_ns: int) -> Session | None:
         i = bisect_right(self._closes, ts_ns) - 1
         return self._sessions[i] if i >= 0 else None
+
+
+def _cache_name(name: str, start: date, end: date, extended: bool) -> str:
+    try:
+        library = version("exchange_calendars")
+    except PackageNotFoundError:
+        library = "unknown"
+    hours = "extended" if extended else "regular"
+    return f"{name}-{start:%Y%m%d}-{end:%Y%m%d}-{hours}-xcals{library}.json"
+
+
+def _read(path: Path | None) -> tuple[str, list[Row]] | None:
+    """The cached sessions, or ``None`` (absent, unreadable, or not what this code writes)."""
+    if path is None or not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        rows = [(int(o), int(c), int(d), bool(e)) for o, c, d, e in data["rows"]]
+        return str(data["timezone"]), rows
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # rebuilt from the library below
+
+
+def _write(path: Path | None, timezone: str, rows: list[Row]) -> None:
+    """Keep the sessions for the next start; a cache that cannot be written only costs time."""
+    if path is None:
+        return
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".tmp")
+        partial.write_text(json.dumps({"timezone": timezone, "rows": rows}), encoding="utf-8")
+        partial.replace(path)
 
 
 def session_rows(name: str, start: date, end: date, extended: bool) -> tuple[str, list[Row]]:

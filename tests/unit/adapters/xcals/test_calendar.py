@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -44,3 +45,26 @@ def test_lookups_before_and_after_the_loaded_range() -> None:
     assert first is not None
     assert first.day_ns == utc("2025-01-02 00:00")  # 2025-01-01 is a holiday
     assert calendar.session_at_or_after(utc("2028-06-01 15:00")) is None
+
+
+def test_the_sessions_are_kept_in_the_cache_folder_and_read_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = ExchangeCalendar.load("XNYS", date(2026, 11, 1), date(2026, 12, 31), cache=tmp_path)
+    [kept] = tmp_path.glob("XNYS-20261101-20261231-regular-xcals*.json")
+
+    def no_library(*_: object) -> None:
+        raise AssertionError("the library was asked although the sessions were kept")
+
+    monkeypatch.setattr("freeride.adapters.xcals.calendar.session_rows", no_library)
+    again = ExchangeCalendar.load("XNYS", date(2026, 11, 1), date(2026, 12, 31), cache=tmp_path)
+    at = utc("2026-11-27 15:00")
+    assert (len(again), again.timezone) == (len(first), first.timezone)
+    assert again.session_at_or_after(at) == first.session_at_or_after(at)
+    assert again.session_at_or_after(at).early_close  # type: ignore[union-attr]  # the half day after Thanksgiving
+
+    kept.write_text("{not json")  # a damaged file is rebuilt from the library, not trusted
+    monkeypatch.undo()
+    rebuilt = ExchangeCalendar.load("XNYS", date(2026, 11, 1), date(2026, 12, 31), cache=tmp_path)
+    assert len(rebuilt) == len(first)
+    assert kept.read_text().startswith('{"timezone": "America/New_York"')
