@@ -220,8 +220,8 @@ def _stored(db: Path) -> tuple[set[str], list[str], int]:
     return fills, firings, int(newest)
 
 
-def _manual_steps(url: str, token: str) -> list[str]:
-    """What a person would have to do now: log in again, resume a halt, approve an order."""
+def _manual_steps(url: str, token: str, db: Path) -> list[str]:
+    """What a person would have to do now: log in again, resume a halt, approve a held order."""
     steps = []
     auth = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=url, timeout=10, headers=auth) as http:
@@ -229,9 +229,9 @@ def _manual_steps(url: str, token: str) -> list[str]:
             steps.append("the dashboard's token no longer works: log in again")
         halts = http.get("/api/v1/kill-switch").json().get("halts", [])
         steps += [f"resume the {h['kind']} halt: {h['reason']}" for h in halts]
-        held = http.get("/api/v1/orders", params={"run": LEDGER, "status": "pending_new"})
-        if held.status_code == 200:
-            steps += [f"approve held order {o['client_order_id']}" for o in held.json().get("items", [])]
+    with sqlite3.connect(db) as conn:  # orders held for a person's approval
+        held = conn.execute("SELECT client_order_id FROM order_approvals WHERE state = 'pending'").fetchall()
+    steps += [f"approve held order {cid}" for (cid,) in held]
     return steps
 
 
@@ -288,7 +288,7 @@ def run_day(plan: DayPlan) -> DayResult:
         result.restart_to_all_decided_s = decided[-1][0] - afternoon.spawned
         url = afternoon.wait_for(URL.pattern)[0][1].group(1)
         result.continued = bool(afternoon.wait_for(f'"ledger": "{LEDGER}".*"event": "paper.continued"', 10))
-        steps = _manual_steps(url, token)
+        steps = _manual_steps(url, token, db)
         if not result.continued:
             steps.append("the paper account did not continue: start it again by hand")
         result.manual_steps, result.manual_reasons = len(steps), steps

@@ -53,10 +53,15 @@ async def test_alerts_on_watch_only_symbols_fire(tmp_path: Path) -> None:
     # while running, another process adds one on a pair nothing streams yet
     gbp = AlertRule(id="gbp", symbol="GBP/USD", kind=AlertKind.ABOVE, threshold=0.01)
     await add_rule(settings, gbp, clock.now_ns())
-    for _ in range(60):
-        clock.advance(1)
-        for _ in range(8):
-            await asyncio.sleep(0)
+
+    async def until_all_fired() -> None:
+        # the store is read on the database's own thread: time moves on until its answer is in
+        while {f.alert_id for f in status.alerts} != {"msft", "nvda", "gbp"}:
+            clock.advance(1)
+            for _ in range(8):
+                await asyncio.sleep(0)
+
+    await asyncio.wait_for(until_all_fired(), timeout=60)
     stop.set()
     await asyncio.wait_for(task, timeout=30)
     assert {f.alert_id for f in status.alerts} == {"msft", "nvda", "gbp"}

@@ -77,8 +77,9 @@ async def test_bad_input_is_a_422_naming_the_field(v1: V1) -> None:
     bad = await v1.http.post("/api/v1/plans", headers=v1.auth("trade"), json={"symbol": "AAPL", "extra": 1})
     assert bad.status_code == 422
     short = await v1.http.post("/api/v1/plans", headers=v1.auth("trade"), json={"symbol": "TSLA"})
-    assert short.status_code == 400  # no bars for TSLA: nothing to plan from
+    assert short.status_code == 422  # no bars for TSLA: nothing to plan from
     assert "no 1d bars for TSLA" in short.json()["error"]["message"]
+    assert short.json()["error"]["fields"][0]["field"] == "symbol"
 
 
 async def test_plans_are_made_published_listed_and_evaluated(v1: V1) -> None:

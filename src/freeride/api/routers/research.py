@@ -19,6 +19,7 @@ from freeride.api.deps_v1 import norm_symbol, time_ns
 from freeride.api.errors import ERROR_RESPONSES, ApiError
 from freeride.app.research import ResearchSetup
 from freeride.core.clock import NS_PER_SECOND
+from freeride.core.errors import InvalidInput
 from freeride.core.sentiment import StorySentiment
 from freeride.ports.tokens import Scope
 
@@ -135,7 +136,11 @@ class PlanIn(BaseModel):
 async def make_plan(setup: Research, body: PlanIn) -> dict[str, Any]:
     """A new plan for the symbol from its bars and recent stories (superseding the current one)."""
     symbol = norm_symbol(body.symbol)
-    return _plan_out(await setup.plans.plan(symbol, post_to=body.post_to), None)
+    try:
+        plan = await setup.plans.plan(symbol, post_to=body.post_to)
+    except InvalidInput as exc:  # no bars for that symbol: the field asked for, not the request's form
+        raise ApiError(422, str(exc), fields=[("symbol", str(exc))]) from None
+    return _plan_out(plan, None)
 
 
 @router.post("/plans/evaluate", dependencies=WRITE)
