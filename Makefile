@@ -48,6 +48,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/markets.py
 	$(BIN)/python benchmarks/service.py
 	$(BIN)/python benchmarks/ops.py
+	$(BIN)/python benchmarks/abuse.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build dist src/*.egg-info

@@ -8,6 +8,7 @@ a ``read`` token like everything else but ``/healthz``.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from freeride.api import errors
+from freeride.api.auth_first import AuthFirst
 from freeride.api.cache import ReadCache
 from freeride.api.deps import require
 from freeride.api.gateway_metrics import register_gateway
@@ -62,6 +64,7 @@ def create_app(state: ApiState) -> FastAPI:
     app.state.metrics = metrics = _metrics(state, hub)
     app.state.read_cache = ReadCache(state.clock)
     errors.install(app)
+    app.add_middleware(AuthFirst, routers=ROUTERS)  # inside CORS: a 401 still carries CORS headers
     if state.settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -78,8 +81,13 @@ def create_app(state: ApiState) -> FastAPI:
     async def whoami(token: ApiToken = Depends(require(Scope.READ))) -> dict[str, Any]:  # noqa: B008
         return {"name": token.name, "scope": token.scope.value, "id": token.id}
 
+    building = asyncio.Lock()
+
     @app.get("/api/v1/openapi.json", include_in_schema=False, dependencies=[Depends(require(Scope.READ))])
     async def openapi() -> dict[str, Any]:
+        async with building:  # built once, off the loop: it walks every route's models
+            if app.openapi_schema is None:
+                await asyncio.to_thread(app.openapi)
         return app.openapi()
 
     return app

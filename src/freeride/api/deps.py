@@ -47,11 +47,20 @@ async def authenticate(conn: HTTPConnection, needed: Scope) -> ApiToken:
     return record
 
 
+_REQUIRED: dict[object, Scope] = {}
+
+
 def require(needed: Scope) -> Callable[[Request], Awaitable[ApiToken]]:
     async def dependency(request: Request) -> ApiToken:
         return await authenticate(request, needed)
 
+    _REQUIRED[dependency] = needed  # so ``api.auth_first`` can check a route's scope before its body
     return dependency
+
+
+def required_scope(dependency: object) -> Scope | None:
+    """The scope a dependency made by ``require`` checks; ``None`` for any other callable."""
+    return _REQUIRED.get(dependency)
 
 
 async def alert_service(request: Request) -> AlertService:

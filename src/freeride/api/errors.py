@@ -57,7 +57,8 @@ def _doc(text: str) -> dict[str, Any]:
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: _doc("no token, or one that is unknown or revoked"),
+    400: _doc("the body cannot be read: not JSON, or cut short"),
+    401: _doc("no token, or one that is unknown, revoked or expired (checked before the body is read)"),
     403: _doc("the token's scope is too low"),
     404: _doc("no such thing"),
     422: _doc("a parameter or field is invalid; `fields` names each"),
@@ -108,6 +109,11 @@ def _loc(loc: Sequence[Any]) -> str:
 
 async def _validation(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    broken = next((e for e in exc.errors() if e.get("type") == "json_invalid"), None)
+    if broken is not None:  # not JSON at all: malformed (400), not a field's value (422)
+        where = broken["loc"][-1] if broken.get("loc") else "?"
+        why = broken.get("ctx", {}).get("error", "not valid JSON")
+        return error_response(ApiError(400, f"the body is not valid JSON: {why} at character {where}"))
     fields = [(_loc(e["loc"]), str(e["msg"])) for e in exc.errors()]
     message = "; ".join(f"{f}: {m}" for f, m in fields)
     return error_response(ApiError(422, message, fields=fields))

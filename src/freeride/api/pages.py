@@ -13,7 +13,12 @@ from typing import Annotated, Generic, TypeVar
 from fastapi import Depends, Query
 from pydantic import BaseModel
 
+from freeride.api.errors import ApiError
+
 MAX_LIMIT = 1_000
+MAX_REACH = 10_000
+"""``offset + limit`` stays within this: deeper pages are found by narrowing the filters (a time
+range, a symbol), never by scanning past ten thousand rows per request."""
 T = TypeVar("T")
 
 
@@ -26,9 +31,19 @@ class PageParams(BaseModel):
 
 
 async def page_params(
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="items per page")] = 100,
-    offset: Annotated[int, Query(ge=0, le=10_000_000, description="items to skip")] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="items per page (1-1000)")] = 100,
+    offset: Annotated[
+        int,
+        Query(
+            ge=0,
+            le=MAX_REACH - 1,
+            description=f"items to skip; offset + limit must be at most {MAX_REACH:,}",
+        ),
+    ] = 0,
 ) -> PageParams:
+    if offset + limit > MAX_REACH:
+        message = f"offset + limit must be at most {MAX_REACH} (narrow the filters to reach further)"
+        raise ApiError(422, f"offset: {message}", fields=[("offset", message)])
     return PageParams(limit=limit, offset=offset)
 
 

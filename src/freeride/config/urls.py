@@ -10,6 +10,7 @@ Discord webhook's token as its last path segment. URLs end up in error messages 
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 URL_PASSWORD_MASK = "***"
 
@@ -47,6 +48,40 @@ def mask_url(text: str) -> str:
     masked = _URL_PASSWORD.sub(rf"\g<head>{URL_PASSWORD_MASK}", text)
     masked = _QUERY_SECRET.sub(rf"\g<head>{URL_PASSWORD_MASK}", masked)
     return _WEBHOOK_TOKEN.sub(rf"\g<head>{URL_PASSWORD_MASK}", masked)
+
+
+_TOKEN_SEGMENT = re.compile(r"^(?=.*[A-Za-z])(?=.*[0-9])[A-Za-z0-9_\-.~]{16,}$")
+# user:password@ wherever it sits, also where a path type folded "scheme://" into "scheme:/"
+_USERINFO = re.compile(r"(?P<head>(?:^|[/:])[^/@:\s]*:)(?P<password>[^@/\s]+)(?=@)")
+
+
+def mask_setting(text: str) -> str:
+    """A setting's value as ``GET /api/v1/settings`` shows it: stricter than ``mask_url``.
+
+    A log line needs its query strings (``symbol=AAPL``) to be useful; a settings page needs only
+    to say where things point. So in a URL every query value, the fragment, the password and any
+    path segment that looks like a token (16 or more letters and digits, as Slack and Discord put
+    in webhook paths) are masked, besides everything ``mask_url`` masks.
+    """
+    masked = _USERINFO.sub(rf"\g<head>{URL_PASSWORD_MASK}", mask_url(text))
+    if ":/" not in masked:
+        return masked
+    try:
+        parts = urlsplit(masked.strip())
+    except ValueError:
+        return URL_PASSWORD_MASK  # not parseable as a URL, but looks like one: show nothing
+    if not parts.scheme:
+        return masked
+    path = "/".join(
+        URL_PASSWORD_MASK if _TOKEN_SEGMENT.match(segment) else segment for segment in parts.path.split("/")
+    )
+    query = "&".join(
+        f"{name}={URL_PASSWORD_MASK}" if sep else name
+        for name, sep, _value in (pair.partition("=") for pair in parts.query.split("&") if pair)
+    )
+    out = f"{parts.scheme}://{parts.netloc}" if "://" in masked else f"{parts.scheme}:"
+    out += path + (f"?{query}" if query else "")
+    return out + (f"#{URL_PASSWORD_MASK}" if parts.fragment else "")
 
 
 def url_scheme(url: str) -> str:

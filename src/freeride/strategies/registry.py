@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 import msgspec
@@ -13,7 +15,7 @@ from freeride.strategies.directional import DirectionalStrategy
 from freeride.strategies.donchian_breakout import DonchianBreakout, DonchianBreakoutParams
 from freeride.strategies.plan_follower import PlanFollower, PlanFollowerParams
 from freeride.strategies.rsi_reversion import RsiReversion, RsiReversionParams
-from freeride.strategies.sizing import SizedParams
+from freeride.strategies.sizing import MAX_SIZE, SizedParams
 from freeride.strategies.sma_cross import EmaCross, SmaCross, SmaCrossParams
 
 # kind -> (class, its parameters type); every built-in also has a vectorised form
@@ -45,10 +47,30 @@ def parse_params(kind: str, params: Mapping[str, Any]) -> SizedParams:
     """
     _, params_type = _entry(kind)
     try:
-        return msgspec.convert(dict(params), params_type, strict=False)
+        typed = msgspec.convert(dict(params), params_type, strict=False)
+        _check_bounds(typed)
     except (msgspec.ValidationError, ValueError) as exc:
         known = ", ".join(f.name for f in msgspec.structs.fields(params_type))
         raise InvalidInput(f"strategy {kind!r}: {exc} (parameters: {known})") from exc
+    return typed
+
+
+MAX_WINDOW = 1_000_000
+"""Windows and periods (every integer parameter of the built-ins) are bar counts: a larger one
+could never fill, and would make its buffers huge before it failed."""
+
+
+def _check_bounds(params: SizedParams) -> None:
+    for f in msgspec.structs.fields(params):
+        value = getattr(params, f.name)
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, int) and abs(value) > MAX_WINDOW:
+            raise ValueError(f"{f.name} must be at most {MAX_WINDOW:,} bars, got {value}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"{f.name} must be a finite number, got {value}")
+        if isinstance(value, Decimal) and (not value.is_finite() or abs(value) > MAX_SIZE):
+            raise ValueError(f"{f.name} must be a number of at most {MAX_SIZE:,.0f}, got {value}")
 
 
 def describe(kind: str) -> dict[str, str]:

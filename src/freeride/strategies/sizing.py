@@ -13,6 +13,9 @@ from enum import StrEnum
 import msgspec
 
 ONE = Decimal(1)
+MAX_SIZE = Decimal("1e12")
+"""No account trades more (units, lots or notional); past it, quantities overflow the exchange's
+decimal precision deep inside a run instead of failing here."""
 
 
 class Sizing(StrEnum):
@@ -33,10 +36,11 @@ class SizedParams(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     allow_short: bool = True
 
     def __post_init__(self) -> None:
-        if not self.size.is_finite() or self.size <= 0:
-            raise ValueError(f"size must be positive, got {self.size}")
-        if not self.lot_size.is_finite() or self.lot_size <= 0:
-            raise ValueError(f"lot_size must be positive, got {self.lot_size}")
+        for name, value in (("size", self.size), ("lot_size", self.lot_size)):
+            if not value.is_finite() or value <= 0:
+                raise ValueError(f"{name} must be positive, got {value}")
+            if value > MAX_SIZE:
+                raise ValueError(f"{name} must be at most {MAX_SIZE:,.0f}, got {value}")
 
     @property
     def units(self) -> Decimal:

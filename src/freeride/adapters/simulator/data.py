@@ -1,9 +1,18 @@
-"""The simulator as a ``MarketData`` provider: any symbol, any interval, no key, no network."""
+"""The simulator as a ``MarketData`` provider: any symbol, any interval, no key, no network.
+
+History is computed, not fetched: a decade of daily bars is some 2,600 simulated sessions of 390
+minutes each (seconds of CPU), and a symbol's first price walks its daily closes from 1970. Both
+run in a worker thread (one for histories, one for prices, each taking requests in turn) that
+hands the GIL back between days, so an API request for a long range or fifty new symbols cannot
+stall the event loop the engine shares; the price model locks its caches for it.
+"""
 
 from __future__ import annotations
 
+import asyncio
+
 from freeride.adapters.simulator.config import SimulatorConfig
-from freeride.adapters.simulator.model import DAY_NS, MINUTE_NS, PriceModel, is_weekday
+from freeride.adapters.simulator.model import DAY_NS, MINUTE_NS, PriceModel, is_weekday, let_the_loop_run
 from freeride.core.clock import Clock
 from freeride.core.errors import InvalidInput
 from freeride.core.instruments import AssetClass, Instrument, forex
@@ -31,12 +40,17 @@ class SimulatorData:
         self.config = config or SimulatorConfig()
         self.hours = hours
         self.model = PriceModel(self.config, hours)
+        # One worker thread each for history and for prices: more would only fight the event loop's
+        # thread for the GIL, and a long history must not hold up a quote.
+        self._history_slot = asyncio.Semaphore(1)
+        self._price_slot = asyncio.Semaphore(1)
 
     def supports(self, kind: RequestKind, asset_class: AssetClass, interval: str | None = None) -> bool:
         return interval is None or interval in INTERVAL_SECONDS
 
     async def latest(self, instrument: Instrument) -> Snapshot:
-        return self.snapshot(instrument, self._clock.now_ns())
+        async with self._price_slot:
+            return await asyncio.to_thread(self.snapshot, instrument, self._clock.now_ns())
 
     def snapshot(self, instrument: Instrument, now: int) -> Snapshot:
         price = self.model.price_at(instrument, now)
@@ -88,6 +102,12 @@ class SimulatorData:
             raise InvalidInput(
                 f"simulator: more than {MAX_BARS:,} {interval} bars asked for; narrow the range"
             )
+        async with self._history_slot:
+            return await asyncio.to_thread(self._history, instrument, interval, start_ns, end_ns, seconds)
+
+    def _history(
+        self, instrument: Instrument, interval: str, start_ns: int, end_ns: int, seconds: int
+    ) -> list[Bar]:
         now = self._clock.now_ns()
         if interval == "1w":
             days = self._days(start_ns - 6 * DAY_NS, end_ns)
@@ -104,6 +124,7 @@ class SimulatorData:
         return [d for d in range(first, (end_ns - 1) // DAY_NS + 1) if is_weekday(d)]
 
     def _daily(self, instrument: Instrument, day: int, now: int) -> Bar:
+        let_the_loop_run()
         path = self.model.minute_path(instrument, day)
         o = self.model.close(instrument, day - 1)
         volume = sum(self.model.volume(instrument, day, m) for m in range(0, len(path), 30)) * 30
@@ -138,6 +159,7 @@ class SimulatorData:
         first, minutes = self.model.session(instrument)
         out: list[Bar] = []
         for day in self._days(start_ns - DAY_NS + 1, end_ns):
+            let_the_loop_run()
             base = day * DAY_NS + first * MINUTE_NS
             if base >= end_ns or base + minutes * MINUTE_NS <= start_ns:
                 continue

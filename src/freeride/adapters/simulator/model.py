@@ -21,6 +21,8 @@ from __future__ import annotations
 import hashlib
 import math
 import random
+import threading
+import time
 from collections import OrderedDict
 
 from freeride.adapters.simulator.config import SimulatorConfig
@@ -49,6 +51,15 @@ def _rng(*parts: object) -> random.Random:
     return random.Random(int.from_bytes(digest, "big"))
 
 
+def let_the_loop_run() -> None:
+    """Hand the GIL over for a moment. History is computed in a worker thread (seconds of CPU for
+    decades of days); the event loop's thread, woken meanwhile, would otherwise wait out a full
+    switch interval for the GIL at every step, and with several steps per callback the engine
+    runs tens of milliseconds late. A zero sleep releases the GIL at once; on the loop's own
+    thread it costs a microsecond."""
+    time.sleep(0)
+
+
 def is_weekday(day: int) -> bool:
     return (day + 3) % 7 < 5  # 1970-01-01 was a Thursday
 
@@ -61,6 +72,7 @@ class PriceModel:
         self.hours = hours
         self._closes: dict[str, list[float]] = {}
         self._paths: OrderedDict[tuple[str, int, int, int], list[float]] = OrderedDict()
+        self._lock = threading.RLock()  # history is built in a worker thread, quotes on the loop
 
     # -- parameters -----------------------------------------------------------------------
     def _vol(self, instrument: Instrument) -> float:
@@ -87,7 +99,9 @@ class PriceModel:
             return self.start_price(instrument)
         closes = self._closes.setdefault(instrument.symbol, [])
         if len(closes) <= day:
-            self._extend(instrument, closes, day)
+            with self._lock:
+                if len(closes) <= day:
+                    self._extend(instrument, closes, day)
         return closes[day]
 
     def _extend(self, instrument: Instrument, closes: list[float], day: int) -> None:
@@ -105,6 +119,7 @@ class PriceModel:
         for d in range(len(closes), (day // _BLOCK + 1) * _BLOCK):
             if d % _BLOCK == 0:
                 rng = _rng(cfg.seed, instrument.symbol, "daily", d // _BLOCK)
+                let_the_loop_run()
             if is_weekday(d):
                 step = pull * (centre - math.log(price)) + step_sd * rng.gauss(0.0, 1.0)
                 if rng.random() < jump_p:
@@ -120,6 +135,10 @@ class PriceModel:
         ``prev_day`` (default the day before) over ``minutes`` (default the fixed session)."""
         minutes = self.session(instrument)[1] if minutes is None else minutes
         prev_day = day - 1 if prev_day is None else prev_day
+        with self._lock:
+            return self._minute_path(instrument, day, minutes, prev_day)
+
+    def _minute_path(self, instrument: Instrument, day: int, minutes: int, prev_day: int) -> list[float]:
         key = (instrument.symbol, day, minutes, prev_day)
         path = self._paths.get(key)
         if path is not None:

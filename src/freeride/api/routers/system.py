@@ -1,8 +1,10 @@
 """``/api/v1``: system events with filters, runs (embedded runs and backtests), settings (masked).
 
-Settings are shown as the process runs with them, secrets replaced by ``**********`` and
-passwords in URLs masked; reading them needs the ``admin`` scope since even masked, the shape of
-a deployment is worth something to an attacker.
+Settings are shown as the process runs with them, secrets replaced by ``**********`` and every
+string passed through ``config.urls.mask_setting`` (URL passwords, query values, fragments and
+token-like path segments masked), whatever field holds it, so a setting added later cannot show
+a credential by being forgotten here. Reading them needs the ``admin`` scope since even masked,
+the shape of a deployment is worth something to an attacker.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from freeride.api.deps_v1 import ADMIN, READ, RUN_ID_PATTERN, KnownRun, Repos, t
 from freeride.api.errors import ERROR_RESPONSES, ApiError
 from freeride.api.pages import Page, Paging
 from freeride.api.views import RunOut, SystemEventOut
-from freeride.config.urls import mask_url
+from freeride.config.urls import mask_setting
 from freeride.core.system import Level
 from freeride.ports.journal import JournalQuery
 
@@ -107,8 +109,16 @@ async def settings(request: Request) -> dict[str, Any]:
     full = state_of(request).full_settings
     if full is None:
         raise ApiError(503, "settings are not available in this process")
-    shown: dict[str, Any] = full.model_dump(mode="json")
-    for key in ("database_url", "redis_url"):
-        if isinstance(shown.get(key), str):
-            shown[key] = mask_url(shown[key])
+    shown: dict[str, Any] = _masked(full.model_dump(mode="json"))
     return shown
+
+
+def _masked(value: Any) -> Any:
+    """Every string in ``value`` (keys too: a channel map's keys are names, but who knows) masked."""
+    if isinstance(value, str):
+        return mask_setting(value)
+    if isinstance(value, dict):
+        return {mask_setting(str(k)): _masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    return value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -36,6 +37,17 @@ class InstrumentRepository(Repository):
 _BAR_VALUES = tuple(bars.c[f] for f in rows.BAR_VALUES)
 
 
+def _in_range(
+    stmt: sa.Select[Any], symbol: str, interval: str, start_ns: int | None, end_ns: int | None
+) -> sa.Select[Any]:
+    stmt = stmt.where(bars.c.series_id == _series_id(symbol, interval))
+    if start_ns is not None:
+        stmt = stmt.where(bars.c.ts_event >= start_ns)
+    if end_ns is not None:
+        stmt = stmt.where(bars.c.ts_event < end_ns)
+    return stmt
+
+
 def _series_id(symbol: str, interval: str) -> sa.ScalarSelect[int]:
     return (
         sa.select(series.c.id)
@@ -57,16 +69,21 @@ class BarRepository(Repository):
         end_ns: int | None = None,
         *,
         limit: int | None = None,
+        offset: int = 0,
     ) -> list[Bar]:
-        stmt = sa.select(*_BAR_VALUES).where(bars.c.series_id == _series_id(symbol, interval))
-        if start_ns is not None:
-            stmt = stmt.where(bars.c.ts_event >= start_ns)
-        if end_ns is not None:
-            stmt = stmt.where(bars.c.ts_event < end_ns)
-        stmt = stmt.order_by(bars.c.ts_event).limit(limit)
+        stmt = _in_range(sa.select(*_BAR_VALUES), symbol, interval, start_ns, end_ns)
+        stmt = stmt.order_by(bars.c.ts_event).limit(limit).offset(offset or None)
         async with self._engine.connect() as conn:
             result = await conn.execute(stmt)
             return [rows.to_bar(r, symbol, interval) for r in result.mappings()]
+
+    async def count_range(
+        self, symbol: str, interval: str, start_ns: int | None = None, end_ns: int | None = None
+    ) -> int:
+        """How many bars ``query`` would return without a limit (a page's ``total``)."""
+        stmt = _in_range(sa.select(sa.func.count()).select_from(bars), symbol, interval, start_ns, end_ns)
+        async with self._engine.connect() as conn:
+            return int((await conn.execute(stmt)).scalar_one())
 
     async def latest(self, symbol: str, interval: str) -> Bar | None:
         stmt = (
