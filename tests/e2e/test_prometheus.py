@@ -35,7 +35,7 @@ def need(tool: str) -> str:
     if path is None:
         if os.environ.get("CI") == "true":
             pytest.fail(f"{tool} must be installed under CI=true (apt-get install prometheus)")
-        pytest.skip(f"{tool} is not installed (apt-get install prometheus)")
+        pytest.skip(reason=f"{tool} is not installed (apt-get install prometheus)")
     return path
 
 
@@ -146,9 +146,13 @@ def test_prometheus_scrapes_a_running_freeride_with_the_rules_loaded(
         with httpx.Client(base_url=url, timeout=10) as prom, httpx.Client(base_url=run.url, timeout=10) as fr:
 
             def query(expr: str) -> list[dict[str, object]]:
-                body = prom.get("/api/v1/query", params={"query": expr}).json()
+                answer = prom.get("/api/v1/query", params={"query": expr})
+                if answer.status_code != 200:  # 503 "Service Unavailable" until the TSDB is open
+                    return []
+                body = answer.json()
                 return list(body["data"]["result"]) if body.get("status") == "success" else []
 
+            assert eventually(lambda: prom.get("/-/ready").status_code == 200)
             up = eventually(lambda: [r for r in query('up{job="freeride"}') if r["value"][1] == "1"])  # type: ignore[index]
             assert up
             bars = eventually(lambda: query('freeride_bus_events_total{family="data.bar"} >= 1000'))

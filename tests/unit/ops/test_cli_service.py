@@ -69,7 +69,7 @@ def test_a_system_unit_without_permission_says_what_to_do(tmp_path: Path) -> Non
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
     if os.access(locked, os.W_OK):
-        pytest.skip("root writes anywhere")
+        pytest.skip(reason="root writes anywhere")
     code, _, err = invoke("--output", str(locked / "freeride.service"))
     assert code == 1
     assert "permission denied" in err
