@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import gc
 import heapq
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import repeat
+from typing import Any
 
 from freeride.backtest.context import BacktestContext
 from freeride.backtest.fills import table_from_fills
@@ -117,7 +119,7 @@ def _single(
     queue = ctx.queue
     make = Bar
     n = len(b)
-    columns = [memoryview(c) for c in (b.ts, b.open, b.high, b.low, b.close, b.volume)]  # type: ignore[arg-type]
+    columns = [_column(c) for c in (b.ts, b.open, b.high, b.low, b.close, b.volume)]
     for start in range(0, n, every):
         stop = min(n, start + every)
         rows = zip(*(c[start:stop] for c in columns), strict=True)
@@ -146,6 +148,19 @@ def _single(
             progress(stop, n)
     if ctx.bar is not None:
         ctx.exchange.last_bars[symbol] = ctx.bar
+
+
+def _column(values: object) -> memoryview[Any]:
+    """A column as a memoryview in the platform's own format. Arrays rebuilt by some serialisers
+    (Dask's, on a worker) export ``=q``, a format a memoryview cannot slice: those are recast."""
+    view = memoryview(values)  # type: ignore[arg-type]
+    if len(view.format) == 2 and view.format[0] in _NATIVE_ORDER:
+        native: memoryview[Any] = view.cast("B").cast(view.format[1])  # type: ignore[call-overload]
+        return native
+    return view
+
+
+_NATIVE_ORDER = "=@" + ("<" if sys.byteorder == "little" else ">")
 
 
 def _merged(

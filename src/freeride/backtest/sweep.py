@@ -131,9 +131,14 @@ def _init_worker(bars: list[BarArrays]) -> None:
     _WORKER_BARS[:] = bars
 
 
-def _work(job: bytes, engine: str, window: Window) -> bytes:
+def evaluate_encoded(job: bytes, engine: str, window: Window, bars: Sequence[BarArrays]) -> bytes:
+    """One job as a worker of any executor runs it: a msgpack ``BacktestSpec`` in, a ``SweepRow`` out."""
     spec = msgspec.msgpack.decode(job, type=BacktestSpec)
-    return msgspec.msgpack.encode(evaluate(spec, window_of(_WORKER_BARS, window), engine))
+    return msgspec.msgpack.encode(evaluate(spec, window_of(bars, window), engine))
+
+
+def _work(job: bytes, engine: str, window: Window) -> bytes:
+    return evaluate_encoded(job, engine, window, _WORKER_BARS)
 
 
 class ProcessRunner:

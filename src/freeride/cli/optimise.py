@@ -19,6 +19,7 @@ from rich.progress import (
 from rich.table import Table
 
 from freeride.app.backtest import run_id_for, store_result
+from freeride.backtest.cluster import DaskRunner, check_address
 from freeride.backtest.grid import parse_grid
 from freeride.backtest.report.walkforward import walkforward_data, write_walkforward_report
 from freeride.backtest.sweep import HEADLINE, InlineRunner, ProcessRunner, Runner, SweepRow, expand, rank
@@ -32,6 +33,13 @@ Metric = Annotated[str, typer.Option(help="Rank by this metric (sharpe, total_re
 Workers = Annotated[int | None, typer.Option(min=1, help="Processes to use (default: every core).")]
 Engine = Annotated[str, typer.Option(help="vector (default, fast) or event (bar by bar).")]
 Top = Annotated[int, typer.Option(min=1, help="Rows of the ranked table to show.")]
+Cluster = Annotated[
+    str | None,
+    typer.Option(
+        help="Run the jobs on Dask: a scheduler (tcp://host:8786) or local:N for N local worker "
+        "processes (needs the dask extra). Default: this machine's process pool."
+    ),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -50,14 +58,16 @@ def _progress(total: int, label: str, quiet: bool) -> Progress:
     return Progress(*columns, console=c.err_console, disable=quiet, transient=False)
 
 
-def _runner(bars: list[BarArrays], workers: int | None, jobs: int) -> Runner:
+def _runner(bars: list[BarArrays], workers: int | None, jobs: int, cluster: str | None = None) -> Runner:
+    if cluster is not None:
+        return DaskRunner(bars, cluster)
     if workers == 1 or jobs < 4:
         return InlineRunner(bars)
     return ProcessRunner(bars, workers)
 
 
 def _close(runner: Runner) -> None:
-    if isinstance(runner, ProcessRunner):
+    if isinstance(runner, ProcessRunner | DaskRunner):
         runner.close()
 
 
@@ -71,6 +81,7 @@ def sweep(
     metric: Metric = "sharpe",
     engine: Engine = "vector",
     workers: Workers = None,
+    cluster: Cluster = None,
     top: Top = 20,
     db: c.Db = None,
     no_store: c.NoStore = False,
@@ -84,12 +95,14 @@ def sweep(
         grid = parse_grid(c.split_params(param))
         specs, skipped = expand(base, grid)
         rank([], metric)
+        if cluster is not None:
+            check_address(cluster)
         url = None if no_store else c.database_url(db)
         bars = c.checked_bars(files)
         started = LiveClock().now_ns()
         with _progress(len(specs), "sweep", as_json) as bar:
             task = bar.add_task("sweep", total=len(specs))
-            runner = _runner(bars, workers, len(specs))
+            runner = _runner(bars, workers, len(specs), cluster)
             try:
                 rows = runner.run(specs, engine, lambda _row: bar.advance(task))
             finally:
@@ -165,6 +178,7 @@ def walkforward(
     metric: Metric = "sharpe",
     engine: Engine = "vector",
     workers: Workers = None,
+    cluster: Cluster = None,
     report: c.Report = None,
     db: c.Db = None,
     no_store: c.NoStore = False,
@@ -178,12 +192,14 @@ def walkforward(
         grid = parse_grid(c.split_params(param))
         specs, _ = expand(base, grid)
         rank([], metric)
+        if cluster is not None:
+            check_address(cluster)
         if engine not in ("event", "vector"):
             raise InvalidInput(f"--engine must be event or vector, got {engine!r}")
         url = None if no_store else c.database_url(db)
         bars = c.checked_bars(files)
         started = LiveClock().now_ns()
-        runner = _runner(bars, workers, len(specs))
+        runner = _runner(bars, workers, len(specs), cluster)
         try:
             with _progress(0, "walk-forward", as_json) as bar:
                 task = bar.add_task("folds", total=None)
