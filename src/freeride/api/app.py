@@ -30,6 +30,7 @@ from freeride.api.routers import (
     health,
     market,
     research,
+    session,
     system,
     trading,
     webhooks,
@@ -44,6 +45,7 @@ from freeride.ports.tokens import ApiToken, Scope
 STATIC = Path(__file__).parent / "static"
 ROUTERS = (
     health.router,
+    session.router,
     alerts.router,
     market.router,
     market_hours.router,

@@ -10,9 +10,15 @@ from starlette.requests import HTTPConnection
 from freeride.alerts.service import AlertService
 from freeride.api.errors import ApiError
 from freeride.app.api import ApiState
+from freeride.app.sessions import COOKIE
 from freeride.ports.tokens import ApiToken, Scope
 
 _BEARER = {"WWW-Authenticate": "Bearer"}
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_HEADER = "x-freeride-request"
+"""A header the dashboard sends with every change it makes by cookie. A page on another site
+cannot send a custom header to this origin without a CORS preflight that is refused, so a change
+made by cookie without it is refused (on top of the cookie's SameSite=Strict)."""
 
 
 def state_of(conn: HTTPConnection) -> ApiState:
@@ -28,12 +34,63 @@ def bearer(conn: HTTPConnection) -> str | None:
     return conn.query_params.get("token") if conn.scope["type"] == "websocket" else None
 
 
+def same_origin(conn: HTTPConnection) -> bool:
+    """Whether the request's ``Origin`` (when the client sent one) is this server's own."""
+    origin = conn.headers.get("origin")
+    if origin is None:
+        return True
+    host = conn.headers.get("host", "")
+    return origin.partition("://")[2].rstrip("/").lower() == host.lower() and bool(host)
+
+
+def check_csrf(conn: HTTPConnection) -> None:
+    """A change made with the session cookie must come from the dashboard itself: 403 otherwise.
+    A WebSocket opened with the cookie must come from this origin (browsers always send one)."""
+    if conn.scope["type"] == "websocket":
+        if not same_origin(conn) or "origin" not in conn.headers:
+            raise ApiError(403, "a WebSocket signed in by cookie must come from this dashboard", code="csrf")
+        return
+    if conn.scope["method"] in SAFE_METHODS:
+        return
+    if CSRF_HEADER not in conn.headers or not same_origin(conn):
+        raise ApiError(
+            403,
+            f"a change made with the session cookie needs the {CSRF_HEADER!r} header and this origin",
+            code="csrf",
+        )
+
+
+async def session_token(conn: HTTPConnection) -> ApiToken | None:
+    """The token a session cookie acts for; ``None`` without a cookie; 401 for an ended session."""
+    secret = conn.cookies.get(COOKIE)
+    sessions = state_of(conn).sessions
+    if secret is None or sessions is None:
+        return None
+    record = await sessions.check(secret)
+    if record is None:
+        raise ApiError(
+            401,
+            "the dashboard session has ended (signed out, expired or its token revoked): sign in again",
+            code="session_ended",
+            headers=_BEARER,
+        )
+    check_csrf(conn)
+    return record
+
+
 async def authenticate(conn: HTTPConnection, needed: Scope) -> ApiToken:
-    """The caller's token record; ``ApiError`` 401 (none or not valid) or 403 (scope too low)."""
+    """The caller's token record, from a bearer token or else the dashboard's session cookie;
+    ``ApiError`` 401 (none or not valid), 403 (scope too low, or a cookie without CSRF proof)."""
     token = bearer(conn)
+    record: ApiToken | None
     if token is None:
-        raise ApiError(401, "an API token is required: send 'Authorization: Bearer <token>'", headers=_BEARER)
-    record = await state_of(conn).tokens.check(token)
+        record = await session_token(conn)
+        if record is None:
+            raise ApiError(
+                401, "an API token is required: send 'Authorization: Bearer <token>'", headers=_BEARER
+            )
+    else:
+        record = await state_of(conn).tokens.check(token)
     if record is None:
         raise ApiError(
             401, "the API token is not valid (unknown or revoked)", code="invalid_token", headers=_BEARER

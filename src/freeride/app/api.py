@@ -38,6 +38,7 @@ from freeride.app.backtest_reports import BacktestReports
 from freeride.app.http_guard import SlowClientGuard
 from freeride.app.live import LiveViews
 from freeride.app.research import ResearchSetup
+from freeride.app.sessions import SessionAuth
 from freeride.config.api import ApiSettings
 from freeride.config.settings import Settings
 from freeride.core.clock import NS_PER_SECOND, Clock
@@ -52,7 +53,7 @@ from freeride.ports.bus import Bus
 from freeride.ports.calendar import MarketHours
 from freeride.ports.tokens import ApiToken, Scope, TokenRepository
 from freeride.storage.execution import SqlControlStore
-from freeride.storage.repositories import AlertRepository, Repositories
+from freeride.storage.repositories import AlertRepository, Repositories, SessionRepository
 from freeride.storage.repositories import TokenRepository as SqlTokenRepository
 
 log = structlog.get_logger(__name__)
@@ -153,6 +154,7 @@ class ApiState:
     control: ExecutionControl | None = None  # the kill switch, on this process's one engine
     hours: MarketHours | None = None  # the market hours a live run follows (GET /api/v1/markets)
     market_instruments: list[Instrument] = field(default_factory=list)  # what it streams
+    sessions: SessionAuth | None = None  # dashboard logins by cookie (``app.sessions``)
 
 
 def build_api_state(
@@ -168,10 +170,15 @@ def build_api_state(
     metrics: Metrics | None = None,
 ) -> ApiState:
     repos = Repositories.from_engine(db)
+    tokens = TokenAuth(SqlTokenRepository(db), clock, settings.api.token_cache_s)
+    sessions = SessionAuth(
+        SessionRepository(db), tokens.check, clock, settings.api.session_ttl_s, settings.api.token_cache_s
+    )
     return ApiState(
         settings=settings.api,
         clock=clock,
-        tokens=TokenAuth(SqlTokenRepository(db), clock, settings.api.token_cache_s),
+        tokens=tokens,
+        sessions=sessions,
         bus=bus,
         alerts=alerts.service if alerts is not None else AlertService(AlertRepository(db), clock),
         intake=alerts.intake if alerts is not None else None,

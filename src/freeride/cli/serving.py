@@ -37,6 +37,11 @@ def announce(url: str, token: str) -> None:
     err_console.print(
         f"[bold]login token[/bold] {token}  (admin; shown once, revoked when this run stops)", soft_wrap=True
     )
+    err_console.print(f"[bold]sign in[/bold]     {url}login?token={token}", soft_wrap=True)
+    err_console.print(
+        "              (a login that outlasts this run: freeride api token create --name dashboard)",
+        soft_wrap=True,
+    )
     sys.stderr.flush()
 
 

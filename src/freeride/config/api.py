@@ -19,6 +19,8 @@ class ApiSettings(FrozenConfig):
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     ws_queue_size: int = 1_000
     token_cache_s: float = 5.0
+    session_ttl_s: float = 30 * 86_400.0
+    """How long a dashboard login (the session cookie) lasts; it ends sooner when its token does."""
     ws_heartbeat_s: float = 20.0
     ws_coalesce_s: float = 0.02
     ws_compression: bool = False
@@ -67,6 +69,15 @@ class ApiSettings(FrozenConfig):
         if not 0 <= value <= 1:
             raise problem(
                 f"must be between 0 and 1, got {value}", "set seconds to gather events per frame, e.g. 0.02"
+            )
+        return value
+
+    @field_validator("session_ttl_s")
+    @classmethod
+    def _session_ttl(cls, value: float) -> float:
+        if not 60 <= value <= 366 * 86_400:
+            raise problem(
+                f"must be between 60 seconds and a year, got {value}", "set seconds, e.g. 2592000 (30 days)"
             )
         return value
 

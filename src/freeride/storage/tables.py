@@ -272,6 +272,21 @@ api_tokens = sa.Table(
     sa.Index(None, "name"),
 )
 
+# Dashboard sessions (revision 0008): a browser signs in once with a token and holds a random
+# session secret in an HttpOnly cookie; only its SHA-256 is stored. A session lives until it
+# expires, is signed out, or its token is revoked or expires (checked on every use).
+api_sessions = sa.Table(
+    "api_sessions",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("token_id", sa.Integer, sa.ForeignKey("api_tokens.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("secret_hash", sa.String(), nullable=False, unique=True),
+    _ns("created_at"),
+    _ns("expires_at"),
+    _ns("revoked_at", nullable=True),
+    sa.Index(None, "token_id"),
+)
+
 # -- execution controls (revision 0003) -----------------------------------------------------------
 # Halts (the kill switch, a reconciliation halt, the daily-loss halt) live here so a separate
 # process (``freeride kill``) can stop a running engine, which polls this table, and so a halt

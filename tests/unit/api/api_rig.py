@@ -14,13 +14,14 @@ from freeride.alerts.intake import IntakeConfig, WebhookIntake
 from freeride.alerts.service import AlertService
 from freeride.api import create_app
 from freeride.app.api import ApiState, TokenAuth, create_token
+from freeride.app.sessions import SessionAuth
 from freeride.bus.memory import InMemoryBus
 from freeride.config.api import ApiSettings
 from freeride.core.clock import NS_PER_SECOND, ManualClock
 from freeride.ports.tokens import Scope
 from freeride.storage.engine import create_engine
 from freeride.storage.migrate import upgrade_engine
-from freeride.storage.repositories import AlertRepository, TokenRepository
+from freeride.storage.repositories import AlertRepository, SessionRepository, TokenRepository
 
 PASSPHRASE = "correct horse battery staple"
 T0 = 1_700_000_000 * NS_PER_SECOND
@@ -54,10 +55,12 @@ async def api(tmp_path: Path) -> AsyncIterator[Api]:
     await intake.start()
     repo = TokenRepository(db)
     tokens = {s.value: (await create_token(repo, s.value, s, clock))[0] for s in Scope}
+    auth = TokenAuth(repo, clock, cache_s=0)
     state = ApiState(
         settings=ApiSettings(),
         clock=clock,
-        tokens=TokenAuth(repo, clock, cache_s=0),
+        tokens=auth,
+        sessions=SessionAuth(SessionRepository(db), auth.check, clock, ttl_s=30 * 86_400, cache_s=0),
         bus=bus,
         alerts=AlertService(AlertRepository(db), clock, engine),
         intake=intake,

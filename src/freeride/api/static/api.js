@@ -1,13 +1,14 @@
-// The dashboard's only door to the server: REST calls with the token, and one live WebSocket.
-// The token stays in sessionStorage (gone when the tab closes), never in a URL the server logs
-// except the WebSocket's ?token=, which browsers cannot send as a header.
+// The dashboard's only door to the server: REST calls and one live WebSocket, signed in by the
+// session cookie (HttpOnly: no script here ever holds the token or the session). Every call sends
+// the X-Freeride-Request header the server asks of changes made by cookie (a CSRF guard).
 
-const KEY = "freeride.token";
+const HEADERS = { "X-Freeride-Request": "1" };
 
-export const token = {
-  get: () => sessionStorage.getItem(KEY),
-  set: (value) => sessionStorage.setItem(KEY, value),
-  clear: () => sessionStorage.removeItem(KEY),
+// Sign in with an API token (the server answers with the cookie), sign out, and who is signed in.
+export const session = {
+  signIn: (token) => call("/api/v1/session", { method: "POST", body: { token } }),
+  signOut: () => call("/api/v1/session", { method: "DELETE" }),
+  whoami: () => call("/api/v1/whoami"),
 };
 
 export class ApiError extends Error {
@@ -19,19 +20,12 @@ export class ApiError extends Error {
 }
 
 export async function call(path, { method = "GET", body } = {}) {
-  const headers = { Authorization: `Bearer ${token.get()}` };
+  const headers = { ...HEADERS };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const data = response.status === 204 ? null : await response.json().catch(() => null);
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
-}
-
-// A page the server renders (a backtest's HTML report), fetched with the token like any call.
-export async function page(path) {
-  const response = await fetch(path, { headers: { Authorization: `Bearer ${token.get()}` } });
-  if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
-  return response.blob();
 }
 
 // One connection, resubscribed after a reconnect; handlers by subscription pattern.
@@ -54,7 +48,7 @@ export class Live {
 
   connect() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const ws = new WebSocket(`${scheme}://${location.host}/ws?token=${encodeURIComponent(token.get())}`);
+    const ws = new WebSocket(`${scheme}://${location.host}/ws`);
     this.ws = ws;
     ws.onopen = () => {
       this.retry = 500;

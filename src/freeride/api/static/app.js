@@ -1,5 +1,5 @@
 // The live dashboard: REST for the first picture, the WebSocket for every change after it.
-import { ApiError, Live, call, page, token } from "./api.js";
+import { ApiError, Live, call, session } from "./api.js";
 import { mountEvents } from "./events.js";
 import { mountResearch } from "./research.js";
 
@@ -16,22 +16,23 @@ const keep = (list, max = 50) => { while (list.children.length > max) list.lastC
 const prepend = (list, text, cls) => { list.prepend(el("li", text, cls)); keep(list); };
 
 let live = null;
+let loggedIn = false;
 let lastTs = 0;
 const prices = new Map();
 
 // ---- login -------------------------------------------------------------------------------
-async function login(value) {
-  token.set(value);
+// The session cookie carries the login; whoami says whether there is one.
+async function signedIn() {
   try {
-    await call("/api/v1/whoami");
+    await session.whoami();
+    return true;
   } catch (err) {
-    token.clear();
+    if (err instanceof ApiError && err.status === 401) return false;
     throw err;
   }
 }
 
 function show(view) {
-  const loggedIn = Boolean(token.get());
   $("login").hidden = loggedIn;
   $("logout").hidden = !loggedIn;
   $("live").hidden = !loggedIn || view !== "live";
@@ -179,8 +180,10 @@ async function loadFeeds() {
 }
 
 async function loadStatus() {
-  const response = await fetch("/readyz", { headers: { Authorization: `Bearer ${token.get()}` } });
-  const ready = await response.json();
+  const ready = await call("/readyz").catch((err) => {
+    if (err instanceof ApiError && err.status === 503 && err.body) return err.body; // unready: still the checks
+    throw err;
+  });
   $("status").replaceChildren(...(ready.checks || []).map((c) => el("li", `${c.name}: ${c.detail}`, c.ok ? "ok" : "bad")));
 }
 
@@ -205,20 +208,6 @@ async function loadKill() {
 }
 
 // ---- backtests ---------------------------------------------------------------------------
-// A finished backtest has an HTML report (the server rebuilds it from the stored run); the tab is
-// opened at once (so no popup blocker objects) and shown the report, fetched with the token.
-async function openReport(runId) {
-  const tab = window.open("", "_blank");
-  try {
-    const html = await page(`/api/v1/backtests/${encodeURIComponent(runId)}/report`);
-    const url = URL.createObjectURL(html);
-    if (tab) tab.location.href = url; else location.href = url;
-  } catch (err) {
-    tab?.close();
-    $("report").textContent = err.message;
-  }
-}
-
 async function loadRuns() {
   const runs = await call("/api/v1/runs?limit=100");
   $("runs").replaceChildren(...runs.items.map((r) => {
@@ -233,9 +222,10 @@ async function loadRuns() {
     cell.append(link);
     const report = el("td");
     if (r.report) {
-      const open = el("a", "report");
-      open.href = "#/backtests";
-      open.onclick = (event) => { event.preventDefault(); openReport(r.run_id); };
+      const open = el("a", "report"); // the session cookie goes with it: a plain link in a new tab
+      open.href = r.report;
+      open.target = "_blank";
+      open.rel = "noopener";
       report.append(open);
     }
     row.append(cell, el("td", r.name), el("td", when(r.started_at)), el("td", when(r.finished_at)), report);
@@ -264,7 +254,7 @@ function backtestForm() {
 // ---- wiring ------------------------------------------------------------------------------
 function guard(fn) {
   return () => fn().catch((err) => {
-    if (err instanceof ApiError && err.status === 401) { token.clear(); location.reload(); }
+    if (err instanceof ApiError && err.status === 401) location.reload(); // the session ended: sign in again
     console.error(err);
   });
 }
@@ -285,12 +275,12 @@ let eventsMounted = false;
 function route() {
   const view = { "#/backtests": "backtests", "#/research": "research", "#/events": "events" }[location.hash] || "live";
   show(view);
-  if (token.get() && view === "backtests") guard(loadRuns)();
-  if (token.get() && view === "research" && live && !researchMounted) {
+  if (loggedIn && view === "backtests") guard(loadRuns)();
+  if (loggedIn && view === "research" && live && !researchMounted) {
     researchMounted = true;
     mountResearch($("research"), { call, live: { on: (pattern, handler) => live.on(pattern, handler) } });
   }
-  if (token.get() && view === "events" && live && !eventsMounted) {
+  if (loggedIn && view === "events" && live && !eventsMounted) {
     eventsMounted = true;
     mountEvents($("events-page"), { call, live: { on: (pattern, handler) => live.on(pattern, handler) } });
   }
@@ -299,14 +289,27 @@ function route() {
 $("login-form").onsubmit = async (event) => {
   event.preventDefault();
   try {
-    await login($("token").value.trim());
+    await session.signIn($("token").value.trim());
+    $("token").value = "";
+    loggedIn = true;
     route();
     await start();
   } catch (err) {
     $("login-error").textContent = err.message;
   }
 };
-$("logout").onclick = () => { token.clear(); live?.close(); location.reload(); };
+$("logout").onclick = async () => {
+  live?.close();
+  await session.signOut().catch(console.error);
+  location.replace("/");
+};
 window.addEventListener("hashchange", route);
-route();
-if (token.get()) start();
+if (location.hash === "#login-link-invalid") {
+  $("login-error").textContent = "That sign-in link is no longer valid (its run stopped?): paste a token.";
+  history.replaceState(null, "", "/");
+}
+signedIn().then((yes) => {
+  loggedIn = yes;
+  route();
+  if (yes) start();
+}).catch((err) => { $("login-error").textContent = err.message; route(); });

@@ -16,6 +16,7 @@ from freeride.storage.repositories.journal import JournalRepository
 from freeride.storage.repositories.market import BarRepository, InstrumentRepository
 from freeride.storage.repositories.outbox import OutboxRepository
 from freeride.storage.repositories.runs import RunRepository, SystemEventRepository
+from freeride.storage.repositories.sessions import SessionRepository
 from freeride.storage.repositories.tokens import TokenRepository
 from freeride.storage.repositories.trading import FillRepository, OrderRepository, PositionRepository
 
@@ -31,6 +32,7 @@ __all__ = [
     "PositionRepository",
     "Repositories",
     "RunRepository",
+    "SessionRepository",
     "SystemEventRepository",
     "TokenRepository",
 ]

@@ -12,7 +12,7 @@ from freeride.storage.repositories._base import Repository
 from freeride.storage.tables import api_tokens as t
 
 
-def _token(row: Any) -> ApiToken:
+def token_of_row(row: Any) -> ApiToken:
     return ApiToken(
         id=int(row["id"]),
         name=row["name"],
@@ -53,19 +53,19 @@ class TokenRepository(Repository):
                 .returning(*t.c)
             )
             row = (await conn.execute(stmt)).mappings().one()
-        return _token(row)
+        return token_of_row(row)
 
     async def by_hash(self, secret_hash: str) -> ApiToken | None:
         async with self._engine.connect() as conn:
             row = (await conn.execute(sa.select(t).where(t.c.secret_hash == secret_hash))).mappings().first()
-        return None if row is None else _token(row)
+        return None if row is None else token_of_row(row)
 
     async def list(self, *, include_revoked: bool = False) -> list[ApiToken]:
         stmt = sa.select(t).order_by(t.c.id)
         if not include_revoked:
             stmt = stmt.where(t.c.revoked_at.is_(None))
         async with self._engine.connect() as conn:
-            return [_token(r) for r in (await conn.execute(stmt)).mappings()]
+            return [token_of_row(r) for r in (await conn.execute(stmt)).mappings()]
 
     async def revoke(self, token_id_or_name: str, now_ns: int) -> ApiToken | None:
         match = t.c.name == token_id_or_name
@@ -84,7 +84,7 @@ class TokenRepository(Repository):
                 .mappings()
                 .first()
             )
-        return None if row is None else _token(row)
+        return None if row is None else token_of_row(row)
 
     async def touch(self, token_id: int, now_ns: int) -> None:
         async with self._engine.begin() as conn:
@@ -101,4 +101,4 @@ class TokenRepository(Repository):
         """Active (not revoked) tokens whose name starts with ``prefix``."""
         stmt = sa.select(t).where(t.c.name.startswith(prefix, autoescape=True), t.c.revoked_at.is_(None))
         async with self._engine.connect() as conn:
-            return tuple(_token(r) for r in (await conn.execute(stmt.order_by(t.c.id))).mappings())
+            return tuple(token_of_row(r) for r in (await conn.execute(stmt.order_by(t.c.id))).mappings())
