@@ -1,25 +1,61 @@
-"""The bus named by ``bus.backend``: the in-memory bus, and a clear refusal of what is not built yet.
+"""The bus named by ``bus.backend``: in-process, or Redis Streams between processes.
 
-``bus.backend=redis`` (Redis Streams, several processes) is a valid setting for the day the Redis
-bus exists; until then a process asked for it stops before anything starts, saying so, rather than
-running on the in-memory bus as if the setting had been read.
+With ``redis``, each process joins the consumer group of its role (``run`` for ``freeride run``,
+which hosts every role, so one stream prefix serves one such process at a time); a worker of a
+sharded role reads only its shards. Roles that write to the store keep their de-duplication
+window in Redis too, so a reclaimed entry they already handled is skipped after a crash.
 """
 
 from __future__ import annotations
 
+from redis.asyncio import Redis
+
 from freeride.bus.memory import InMemoryBus
-from freeride.config.settings import Settings
+from freeride.bus.redis import RedisBus
+from freeride.bus.redis_streams import EVERY_SHARD, Shard, StreamConfig
+from freeride.config.settings import BusSettings, Settings
 from freeride.core.clock import Clock
 from freeride.core.errors import ConfigError
 
-REDIS_NOT_YET = (
-    "bus.backend / FREERIDE_BUS__BACKEND: 'redis' is not available yet: the Redis Streams bus is not "
-    "built, so this process would run on the in-memory bus alone — use FREERIDE_BUS__BACKEND=memory "
-    "(the default; one process runs every component)"
-)
+# roles whose handlers write to the store: their handled event ids are persisted (see bus.redis)
+WRITING_ROLES = frozenset({"run", "recorder", "execution", "alerts", "notifier", "research"})
 
 
-def build_bus(settings: Settings, clock: Clock) -> InMemoryBus:
-    if settings.bus.backend != "memory":
-        raise ConfigError(REDIS_NOT_YET)
-    return InMemoryBus(clock)
+def stream_config(bus: BusSettings) -> StreamConfig:
+    return StreamConfig(
+        prefix=bus.stream_prefix,
+        shards=bus.shards,
+        max_len=bus.max_len,
+        retention_s=bus.retention_s,
+        read_count=bus.read_count,
+        reclaim_idle_ms=int(bus.reclaim_idle_s * 1000),
+        max_deliveries=bus.max_deliveries,
+        dedupe_window=bus.dedupe_window,
+        seen_ttl_s=bus.seen_ttl_s,
+        start=bus.start,
+    )
+
+
+def redis_client(settings: Settings) -> Redis:
+    if settings.redis_url is None:
+        raise ConfigError("the redis bus needs redis_url (FREERIDE_REDIS_URL=redis://127.0.0.1:6379/0)")
+    return Redis.from_url(settings.redis_url, health_check_interval=10, socket_keepalive=True)
+
+
+def build_bus(
+    settings: Settings, clock: Clock, *, role: str = "run", shard: Shard = EVERY_SHARD
+) -> InMemoryBus:
+    if settings.bus.backend == "memory":
+        return InMemoryBus(clock)
+    try:
+        config = stream_config(settings.bus)
+        return RedisBus(
+            clock,
+            redis_client(settings),
+            group=role if shard.count == 1 else f"{role}-{shard.index}of{shard.count}",
+            config=config,
+            shard=shard,
+            persist_seen=role in WRITING_ROLES,
+        )
+    except ValueError as exc:
+        raise ConfigError(f"bus: {exc}") from exc

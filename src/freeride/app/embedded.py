@@ -228,13 +228,16 @@ async def run_embedded(
 async def _pump(
     feed: ReplayFeed, bus: InMemoryBus, router: OrderManager, progress: RunProgress | None
 ) -> None:
-    """Publish each bar, then let the orders it caused reach the broker before the next bar."""
+    """Publish each bar, then let the orders it caused reach the broker before the next bar (on
+    a bus between processes, ``settled`` first waits for the bar and what it caused to come back)."""
     publish = bus.publish
     orders = router.queue
     async for bar in feed.bars():
         publish(topics.bar(bar.symbol, bar.interval), bar)
+        await bus.settled()
         if orders.pending:
             await orders.wait_idle()
+            await bus.settled()
         await bus.ready()
         if progress is not None:
             progress.advanced(bar)

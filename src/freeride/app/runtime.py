@@ -103,13 +103,15 @@ class Runtime:
         *,
         restart: RestartPolicy | None = None,
         signals: bool = False,
+        bus: InMemoryBus | None = None,
     ) -> AsyncIterator[Runtime]:
         """A runtime on ``settings.database_url`` (migrated once); stopped and closed on exit.
 
         With ``signals``, the first SIGINT/SIGTERM requests a stop and a second forces the exit
         (see ``app.interrupts``); for the process's main job, not for commands that just read.
+        ``bus`` is a worker's own (its role's consumer group); otherwise ``bus.backend``'s.
         """
-        bus = build_bus(settings, clock)  # a backend not built yet is refused before anything opens
+        bus = bus if bus is not None else build_bus(settings, clock)
         async with open_database(settings.database_url) as engine:
             runtime = cls(settings, clock, engine, bus=bus, restart=restart)
             interrupts = Interrupts(runtime.request_stop, runtime.undone) if signals else None
@@ -121,8 +123,11 @@ class Runtime:
                 try:
                     await runtime.stop()
                 finally:
-                    if interrupts is not None:
-                        interrupts.remove()
+                    try:
+                        await bus.close()  # what stopping components published is written out
+                    finally:
+                        if interrupts is not None:
+                            interrupts.remove()
 
     # -- components ------------------------------------------------------------------------------
     def add(self, component: C) -> C:
@@ -147,7 +152,8 @@ class Runtime:
     async def start(self, upto: int | None = None) -> None:
         """Start the components not yet started, in order (only the first ``upto`` of all when
         given, for a start in phases); on a failure, stop every started one and raise
-        ``StartFailed``."""
+        ``StartFailed``. The bus starts carrying events before the first component starts."""
+        await self.bus.open()
         for component in self._components[len(self._started) : upto]:
             try:
                 await component.start()
@@ -162,7 +168,10 @@ class Runtime:
 
     async def stop(self, keep: int = 0) -> list[str]:
         """Stop the started components in reverse, leaving the first ``keep`` running (to read the
-        broker between the front and the core, say); returns the problems met (also logged)."""
+        broker between the front and the core, say); returns the problems met (also logged).
+        A full stop first stops the bus taking events from elsewhere (what is in hand is finished)."""
+        if keep == 0 and self._started:
+            await self.bus.drain()
         while len(self._started) > keep:
             component = self._started.pop()
             try:

@@ -277,6 +277,20 @@ class InMemoryBus:
         )
         self.publish(topics.system(Level.WARNING, "bus"), event)
 
+    # -- lifecycle (a bus between processes has connections and tasks; this one has none) -----
+    async def open(self) -> None:
+        """Start carrying events (the runtime calls it before the first component starts)."""
+
+    async def drain(self) -> None:
+        """Stop taking events from elsewhere (the runtime calls it before stopping components)."""
+
+    async def close(self) -> None:
+        """Deliver what is still on its way out and release connections (after every component)."""
+
+    async def settled(self) -> None:
+        """Until events this process published have reached its handlers: at once, here, since
+        delivery is synchronous."""
+
     # -- flow control --------------------------------------------------------------------------
     async def ready(self) -> None:
         """Wait until no lossless (``PAUSE_SOURCE``) queue is over its bound; sources call it."""

@@ -40,6 +40,8 @@ class EventQueue:
         self.overflow = overflow
         self.dropped = 0
         self.high_water = 0
+        self.accepted = 0  # events ever queued, and ever marked done: a bus between processes
+        self.finished = 0  # acknowledges its entries once ``finished`` passes their ``accepted``
         self._items: deque[Any] = deque()
         self._in_flight = 0
         self._on_drop = on_drop
@@ -48,6 +50,7 @@ class EventQueue:
         self._idle.set()
         self._has_room = asyncio.Event()
         self._has_room.set()
+        self._progress = asyncio.Event()
         self._closed = False
 
     def __len__(self) -> int:
@@ -76,6 +79,7 @@ class EventQueue:
             else:
                 self._has_room.clear()
         items.append(event)
+        self.accepted += 1
         n = len(items)
         if n > self.high_water:
             self.high_water = n
@@ -114,6 +118,8 @@ class EventQueue:
         self._in_flight -= n
         if self._in_flight < 0:
             raise ValueError(f"queue {self.name!r}: done() called more times than events were taken")
+        self.finished += n
+        self._progress.set()
         if self.pending == 0:
             self._idle.set()
 
@@ -124,6 +130,16 @@ class EventQueue:
     async def wait_idle(self) -> None:
         await self._idle.wait()
 
+    async def wait_finished(self, mark: int) -> bool:
+        """Until ``mark`` events have been marked done (``True``), or the queue was closed and
+        its consumer stopped short of that (``False``)."""
+        while self.finished < mark:
+            if self._closed and not self._in_flight and not self._items:
+                return False
+            self._progress.clear()
+            await self._progress.wait()
+        return True
+
     async def wait_room(self) -> None:
         await self._has_room.wait()
 
@@ -132,6 +148,7 @@ class EventQueue:
         self._closed = True
         self._nonempty.set()
         self._has_room.set()
+        self._progress.set()
 
 
 class QueueClosed(Exception):

@@ -148,3 +148,55 @@ def anomaly(detector: str) -> str:
 
 
 ALL_ANOMALIES = "ops.anomaly.>"
+
+
+# -- families: what a bus between processes carries, and where per-key order matters ----------------
+# A topic's family is its first two segments; the third names the key (a symbol, a strategy, a
+# source). The Redis bus gives each family its streams; in the ordered families the key is hashed
+# onto one of ``shards`` streams, so one key's events stay in order on one stream.
+ORDERED_FAMILIES: tuple[str, ...] = (
+    "data.bar",
+    "data.quote",
+    "data.trade",
+    "strategy.signal",
+    "order.intent",
+    "order.update",
+    "order.fill",
+    "portfolio.position",
+    "portfolio.account",
+    "alert.fired",
+    "research.news",
+    "research.sentiment",
+    "research.plan",
+)
+UNORDERED_FAMILIES: tuple[str, ...] = (
+    *(f"system.{level.value}" for level in Level),
+    "webhook.inbound",
+    "backtest.progress",
+    "notify.outbox",
+    "notify.delivery",
+    "ops.anomaly",
+)
+FAMILIES: tuple[str, ...] = ORDERED_FAMILIES + UNORDERED_FAMILIES
+
+
+def family_of(topic: str) -> tuple[str, str]:
+    """``(family, key)`` of a topic: ``data.bar.AAPL.1m`` → ``("data.bar", "AAPL")``."""
+    first, _, rest = topic.partition(".")
+    second, _, tail = rest.partition(".")
+    return f"{first}.{second}", tail.partition(".")[0]
+
+
+def families_matching(pattern: str) -> tuple[str, ...]:
+    """The families a subscription pattern can receive events of (``>`` is every family)."""
+    parts = validate_pattern(pattern).split(".")
+    out: list[str] = []
+    for family in FAMILIES:
+        a, b = family.split(".")
+        if parts[0] == REST:
+            out.append(family)
+        elif parts[0] not in (ONE, a) or len(parts) == 1:
+            continue
+        elif parts[1] in (REST, ONE, b):
+            out.append(family)
+    return tuple(out)

@@ -22,6 +22,7 @@ from freeride.app.embedded import run_embedded
 from freeride.app.serving import Serving
 from freeride.app.summary import RunSummary
 from freeride.cli.app import app
+from freeride.cli.bus_option import bus_overrides
 from freeride.cli.serving import announce_and_hold, serving_settings
 from freeride.config.settings import Settings, load_settings
 from freeride.core.clock import LiveClock, ns_to_datetime
@@ -65,6 +66,14 @@ def run(
     db: Annotated[
         str | None, typer.Option("--db", help="Database URL (overrides FREERIDE_DATABASE_URL).")
     ] = None,
+    bus: Annotated[
+        str | None,
+        typer.Option(
+            "--bus",
+            help="'memory', or a Redis URL (redis://host:6379/0) to carry every event on Redis Streams "
+            "(overrides FREERIDE_BUS__BACKEND and FREERIDE_REDIS_URL).",
+        ),
+    ] = None,
     speed: Annotated[
         float | None, typer.Option(help="Replay speed: 0 = as fast as possible, N = N× real time.")
     ] = None,
@@ -81,6 +90,8 @@ def run(
     if speed is not None:
         overrides["run"] = {"speed": speed}  # merged into the rest of the run settings
     try:
+        if bus is not None:
+            overrides.update(bus_overrides(bus))
         settings = load_settings(**overrides)
     except FreerideError as exc:
         err_console.print(f"[red]configuration error[/red]\n{exc}")

@@ -88,6 +88,23 @@ class BusSettings(FrozenConfig):
 
     backend: Literal["memory", "redis"] = "memory"
     queue_size: int = 50_000
+    # the Redis Streams bus (docs/scaling.md): stream layout, trimming, redelivery
+    stream_prefix: str = "freeride"
+    shards: int = Field(default=8, ge=1, le=1024)
+    """Streams per ordered family (by symbol or strategy): the most workers one role can split into."""
+    max_len: int = Field(default=1_000_000, ge=1_000)
+    """Entries each stream keeps (trimmed approximately on every add)."""
+    retention_s: float | None = Field(default=None, gt=0)
+    """Also trim entries older than this many seconds (``XTRIM MINID``); unset keeps ``max_len``."""
+    read_count: int = Field(default=1_000, ge=1, le=100_000)
+    reclaim_idle_s: float = Field(default=30.0, gt=0)
+    """An entry pending this long (its worker died or failed) is claimed by another worker."""
+    max_deliveries: int = Field(default=5, ge=1)
+    """Deliveries before an entry no handler could take goes to the dead-letter stream."""
+    dedupe_window: int = Field(default=200_000, ge=1_000)
+    seen_ttl_s: float = Field(default=86_400.0, gt=0)
+    start: Literal["new", "all"] = "new"
+    """Where a new consumer group begins: entries added from now on, or all the stream holds."""
 
     @field_validator("queue_size")
     @classmethod

@@ -1,49 +1,45 @@
-"""``bus.backend=redis`` is refused, with the reason and the fix, until a Redis bus exists."""
+"""``bus.backend`` picks the bus: in-process by default, Redis Streams with the role's group."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from typer.testing import CliRunner
 
 from freeride.app.bus import build_bus
-from freeride.app.embedded import run_embedded
 from freeride.bus.memory import InMemoryBus
-from freeride.cli.main import app
+from freeride.bus.redis import RedisBus
+from freeride.bus.redis_streams import Shard
 from freeride.config.settings import load_settings
 from freeride.core.clock import ManualClock
 from freeride.core.errors import ConfigError
 
 
-def test_the_memory_bus_is_built_and_redis_is_refused(tmp_path: Path) -> None:
+async def test_memory_by_default_and_redis_with_the_roles_group() -> None:
     clock = ManualClock(0)
     memory = load_settings(_env_file=None)
-    assert isinstance(build_bus(memory, clock), InMemoryBus)
-    redis = load_settings(_env_file=None, bus={"backend": "redis"}, redis_url="redis://127.0.0.1:6379/0")
-    with pytest.raises(ConfigError, match="'redis' is not available yet") as caught:
-        build_bus(redis, clock)
-    assert "FREERIDE_BUS__BACKEND=memory" in str(caught.value)
-
-
-async def test_a_run_asked_for_the_redis_bus_stops_before_opening_anything(tmp_path: Path) -> None:
-    db = tmp_path / "run.db"
-    settings = load_settings(
-        _env_file=None,
-        database_url=f"sqlite+aiosqlite:///{db}",
-        bus={"backend": "redis"},
-        redis_url="redis://127.0.0.1:6379/0",
+    assert type(build_bus(memory, clock)) is InMemoryBus
+    redis = load_settings(
+        _env_file=None, bus={"backend": "redis", "shards": 4}, redis_url="redis://127.0.0.1:6379/0"
     )
-    with pytest.raises(ConfigError, match="Redis Streams bus is not built"):
-        await run_embedded(settings, ManualClock(0))
-    assert not db.exists()  # nothing was created, migrated or traded
+    run = build_bus(redis, clock)
+    assert isinstance(run, RedisBus)
+    assert (run.group, run.persist_seen) == ("run", True)
+    alerts = build_bus(redis, clock, role="alerts", shard=Shard(1, 2))
+    assert isinstance(alerts, RedisBus)
+    assert alerts.group == "alerts-1of2"
+    assert build_bus(redis, clock, role="gateway").persist_seen is False  # type: ignore[attr-defined]
+    for bus in (run, alerts):
+        await bus.close()
 
 
-def test_freeride_run_says_so_and_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("FREERIDE_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'run.db'}")
-    monkeypatch.setenv("FREERIDE_BUS__BACKEND", "redis")
-    monkeypatch.setenv("FREERIDE_REDIS_URL", "redis://127.0.0.1:6379/0")
-    result = CliRunner().invoke(app, ["run", "--exit-when-done"])
-    assert result.exit_code == 2
-    assert "'redis' is not available yet" in result.output
+def test_more_workers_than_shards_is_refused_with_the_setting_to_change() -> None:
+    redis = load_settings(
+        _env_file=None, bus={"backend": "redis", "shards": 2}, redis_url="redis://127.0.0.1:6379/0"
+    )
+    with pytest.raises(ConfigError, match=r"at most 2 workers \(bus.shards\)"):
+        build_bus(redis, ManualClock(0), role="alerts", shard=Shard(0, 3))
+
+
+@pytest.mark.parametrize("text", ["2", "a/b", "2/2", "0/0", "-1/2"])
+def test_bad_shards_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="--shard"):
+        Shard.parse(text)
