@@ -33,6 +33,7 @@ from freeride.api.routers import (
     session,
     system,
     trading,
+    watchlists,
     webhooks,
     ws,
 )
@@ -54,6 +55,7 @@ ROUTERS = (
     control.router,
     backtests.router,
     research.router,
+    watchlists.router,
     webhooks.router,
     ws.router,
 )

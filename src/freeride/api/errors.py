@@ -44,12 +44,19 @@ class ErrorDetail(BaseModel):
     code: str
     message: str
     fields: list[FieldProblem] | None = None
+    suggestions: list[str] | None = None
+    """Close matches of an unknown symbol (``EURUSD`` → ``["EUR/USD"]``), best first."""
 
 
 class ErrorBody(BaseModel):
     """The one error shape, documented in the OpenAPI schema for every error status."""
 
     error: ErrorDetail
+
+
+def doc(text: str) -> dict[str, Any]:
+    """An error response documented with the one error shape (for a router's own statuses)."""
+    return _doc(text)
 
 
 def _doc(text: str) -> dict[str, Any]:
@@ -61,7 +68,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: _doc("no token, or one that is unknown, revoked or expired (checked before the body is read)"),
     403: _doc("the token's scope is too low"),
     404: _doc("no such thing"),
-    422: _doc("a parameter or field is invalid; `fields` names each"),
+    422: _doc("a parameter or field is invalid; `fields` names each, `suggestions` lists close matches"),
     503: _doc("that part is not running in this process"),
 }
 
@@ -75,8 +82,10 @@ class ApiError(Exception):
         code: str | None = None,
         fields: Sequence[tuple[str, str]] = (),
         headers: dict[str, str] | None = None,
+        suggestions: Sequence[str] = (),
     ) -> None:
         super().__init__(message)
+        self.suggestions = list(suggestions)
         self.status = status
         self.code = code or _CODES.get(status, "error")
         self.message = message
@@ -85,17 +94,25 @@ class ApiError(Exception):
 
 
 def error_body(
-    status: int, code: str, message: str, fields: Sequence[tuple[str, str]] = ()
+    status: int,
+    code: str,
+    message: str,
+    fields: Sequence[tuple[str, str]] = (),
+    suggestions: Sequence[str] = (),
 ) -> dict[str, Any]:
     error: dict[str, Any] = {"status": status, "code": code, "message": message}
     if fields:
         error["fields"] = [{"field": f, "message": m} for f, m in fields]
+    if suggestions:
+        error["suggestions"] = list(suggestions)
     return {"error": error}
 
 
 def error_response(exc: ApiError) -> JSONResponse:
     return JSONResponse(
-        error_body(exc.status, exc.code, exc.message, exc.fields), exc.status, headers=exc.headers
+        error_body(exc.status, exc.code, exc.message, exc.fields, exc.suggestions),
+        exc.status,
+        headers=exc.headers,
     )
 
 

@@ -39,6 +39,7 @@ from freeride.app.http_guard import SlowClientGuard
 from freeride.app.live import LiveViews
 from freeride.app.research import ResearchSetup
 from freeride.app.sessions import SessionAuth
+from freeride.app.watchlists import build_watchlists
 from freeride.config.api import ApiSettings
 from freeride.config.settings import Settings
 from freeride.core.clock import NS_PER_SECOND, Clock
@@ -48,6 +49,7 @@ from freeride.core.instruments import Instrument
 from freeride.exchange.portfolio import Portfolio
 from freeride.execution.control import ExecutionControl
 from freeride.gateway.service import MarketDataGateway
+from freeride.gateway.watchlists import WatchlistService
 from freeride.ops.metrics import Metrics
 from freeride.ports.bus import Bus
 from freeride.ports.calendar import MarketHours
@@ -155,6 +157,7 @@ class ApiState:
     hours: MarketHours | None = None  # the market hours a live run follows (GET /api/v1/markets)
     market_instruments: list[Instrument] = field(default_factory=list)  # what it streams
     sessions: SessionAuth | None = None  # dashboard logins by cookie (``app.sessions``)
+    watchlists: WatchlistService | None = None  # stored and configured watchlists
 
 
 def build_api_state(
@@ -193,6 +196,7 @@ def build_api_state(
         gateway=gateway,
         control=ExecutionControl(SqlControlStore(db), clock),
         metrics=metrics,
+        watchlists=build_watchlists(settings, db, clock),
     )
 
 

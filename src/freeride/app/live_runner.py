@@ -72,6 +72,7 @@ from freeride.ports.broker import Broker, BrokerAccount
 from freeride.ports.bus import Bus, Overflow
 from freeride.storage.recorder import MARKET_AND_SYSTEM_TOPICS, Recorder
 from freeride.storage.repositories import InstrumentRepository, RunRepository
+from freeride.storage.repositories.watchlists import WatchlistRepository
 from freeride.strategies.plan_follower import PlanFollower
 
 log = structlog.get_logger(__name__)
@@ -199,7 +200,7 @@ async def _run(
         feed = live_feed(market, bus, clock, instruments, hours)
         watch = WatchSet(
             feed,
-            _watch_sources(settings, alerts),
+            _watch_sources(settings, alerts, WatchlistRepository(engine)),
             clock,
             bars=bars,
             series=alerts.engine.bar_series if alerts is not None else None,
@@ -388,11 +389,19 @@ def _system(bus: Bus, clock: Clock, kind: str, message: str) -> None:
     )
 
 
-def _watch_sources(settings: Settings, alerts: AlertsSetup | None) -> dict[str, SymbolSource]:
-    """What the live feed streams besides the sleeves: watchlists and every alert's symbol."""
+def _watch_sources(
+    settings: Settings, alerts: AlertsSetup | None, stored: WatchlistRepository
+) -> dict[str, SymbolSource]:
+    """What the live feed streams besides the sleeves: the configured and the stored watchlists
+    (``freeride watch add`` or the dashboard, from any process: polled) and every alert's symbol."""
+
+    async def stored_symbols() -> list[str]:
+        return [entry.symbol for entry in await stored.entries()]
+
     sources: dict[str, SymbolSource] = {
         "sleeves": lambda: [s.symbol for s in settings.trading_sleeves()],
         "watchlists": settings.watched_symbols,
+        "stored watchlists": stored_symbols,
     }
     if alerts is not None:
         sources["alerts"] = alerts.engine.symbols

@@ -21,11 +21,13 @@ from freeride.cli.notify import register as register_notify
 from freeride.cli.orders import register as register_orders
 from freeride.cli.research import register as register_research
 from freeride.cli.service import register as register_service
+from freeride.cli.watch import register as register_watch
 
 register_doctor(app, stores=extra_secret_stores, online=online_checks)
 register_market(app)
 register_backtest(app)
 register_alerts(app)
+register_watch(app)
 register_notify(app)
 register_api_tokens(app)
 register_orders(app)

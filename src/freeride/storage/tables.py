@@ -426,3 +426,15 @@ trade_plans = sa.Table(
     sa.UniqueConstraint("symbol", "version"),
     sa.Index(None, "status", "symbol"),
 )
+
+# -- watchlists (revision 0009) ------------------------------------------------------------------
+# Symbols added from the CLI or the dashboard, by list; the configured lists (settings, toml) are
+# merged with these when read. One writer: ``WatchlistRepository`` (called by the watchlist
+# service only). A running ``freeride live`` polls the table and streams what appears.
+watchlist_symbols = sa.Table(
+    "watchlist_symbols",
+    metadata,
+    sa.Column("list_name", sa.String(64), primary_key=True),
+    sa.Column("symbol", sa.String(32), primary_key=True),
+    _ns("added_at"),
+)

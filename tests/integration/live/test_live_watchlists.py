@@ -8,6 +8,7 @@ from pathlib import Path
 
 from freeride.app.live_runner import run_live
 from freeride.app.live_status import LiveStatus
+from freeride.app.watchlists import build_watchlists
 from freeride.config.settings import Settings, load_settings
 from freeride.core.alerts import AlertKind, AlertRule
 from freeride.core.clock import NS_PER_SECOND, ManualClock
@@ -66,3 +67,32 @@ async def test_alerts_on_watch_only_symbols_fire(tmp_path: Path) -> None:
     await asyncio.wait_for(task, timeout=30)
     assert {f.alert_id for f in status.alerts} == {"msft", "nvda", "gbp"}
     assert {"AAPL", "MSFT", "EUR/USD", "NVDA", "GBP/USD"} <= set(status.prices)
+
+
+async def test_a_symbol_added_to_a_stored_watchlist_while_running_streams(tmp_path: Path) -> None:
+    """``freeride watch add`` from another process: the running service streams it, no restart."""
+    settings = settings_for(tmp_path)
+    clock = ManualClock(T0)
+    status = LiveStatus()
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_live(settings, clock, until=stop, status=status))
+    await asyncio.wait_for(status.ready.wait(), timeout=30)
+    assert "AMD" not in status.prices
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade_engine(engine)
+        entry, added = await build_watchlists(settings, engine, clock).add("chips", "amd")
+        assert (entry.symbol, added) == ("AMD", True)
+    finally:
+        await engine.dispose()
+
+    async def until_priced() -> None:
+        while "AMD" not in status.prices:
+            clock.advance(1)
+            for _ in range(8):
+                await asyncio.sleep(0)
+
+    await asyncio.wait_for(until_priced(), timeout=60)
+    stop.set()
+    await asyncio.wait_for(task, timeout=30)
+    assert {"AAPL", "MSFT", "EUR/USD", "AMD"} <= set(status.prices)

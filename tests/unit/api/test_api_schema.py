@@ -26,6 +26,7 @@ from freeride.app.backtest_jobs import BacktestJobs
 from freeride.app.backtest_reports import BacktestReports
 from freeride.app.live import LiveViews
 from freeride.app.research import build_research
+from freeride.app.watchlists import build_watchlists
 from freeride.bus.memory import InMemoryBus
 from freeride.config.api import ApiSettings
 from freeride.config.settings import load_settings
@@ -94,6 +95,7 @@ class Server:
             reports=BacktestReports(repos.runs),
             control=ExecutionControl(SqlControlStore(db), clock),
             research=await build_research(settings, bus, db, clock, None),
+            watchlists=build_watchlists(settings, db, clock),
         )
         app = create_app(state)
         config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")

@@ -1,4 +1,5 @@
-"""Finnhub as a ``MarketData`` provider: ``/quote``, ``/forex/rates``, ``/stock/candle``, profiles."""
+"""Finnhub as a ``MarketData`` provider: ``/quote``, ``/forex/rates``, ``/stock/candle``, profiles;
+and a ``SymbolLookup`` through its symbol search (``/search``)."""
 
 from __future__ import annotations
 
@@ -58,6 +59,11 @@ class FinnhubData:
         """The company behind a stock (``/stock/profile2``), as far as the plan allows."""
         data = await self._client.get("/stock/profile2", symbol=parse.wire_symbol(instrument))
         return parse.profile(data, instrument)
+
+    async def exists(self, symbol: str) -> bool:
+        """Whether Finnhub's symbol search (``/search``) lists ``symbol`` exactly (stocks only)."""
+        data = await self._client.get("/search", q=symbol)
+        return parse.search_lists(data, symbol)
 
     async def aclose(self) -> None:
         await self._client.aclose()

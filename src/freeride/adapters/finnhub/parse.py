@@ -30,6 +30,20 @@ def wire_symbol(instrument: Instrument) -> str:
     return instrument.symbol
 
 
+def search_lists(data: Any, symbol: str) -> bool:
+    """Whether a ``/search`` reply (``{"count": n, "result": [{"symbol": …, "displaySymbol": …}]}``)
+    lists ``symbol`` exactly; a match on another exchange (``AAPL.SW``) does not count."""
+    if not isinstance(data, dict) or not isinstance(data.get("result"), list):
+        raise BadReply(NAME, "search: expected an object with a result list")
+    wanted = symbol.upper()
+    for item in data["result"]:
+        if isinstance(item, dict):
+            listed = (str(item.get("symbol", "")).upper(), str(item.get("displaySymbol", "")).upper())
+            if wanted in listed:
+                return True
+    return False
+
+
 def quote(data: Any, instrument: Instrument, ts_init: int) -> Snapshot:
     if not isinstance(data, dict):
         raise BadReply(NAME, "quote: expected an object")

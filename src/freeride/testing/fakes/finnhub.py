@@ -58,6 +58,14 @@ class FakeFinnhub(FakeVendor):
             Route("/forex/rates", self._rates),
             Route("/company-news", self._company_news),
             Route("/news", self._market_news),
+            Route("/search", self._search),
+        ]
+        # what ``/search`` lists: (symbol, description, type), as Finnhub's US listing does
+        self.listed: list[tuple[str, str, str]] = [
+            ("AAPL", "APPLE INC", "Common Stock"),
+            ("AAPL.SW", "APPLE INC", "Common Stock"),
+            ("RKLB", "ROCKET LAB USA INC", "Common Stock"),
+            ("GOOG", "ALPHABET INC-CL C", "Common Stock"),
         ]
         self.articles: list[Article] = sample_articles(epoch_s(self.today, 20))
         self.app = Starlette(routes=[Mount("/api/v1", routes=api), WebSocketRoute("/", self._socket)])
@@ -108,6 +116,19 @@ class FakeFinnhub(FakeVendor):
                 "t": epoch_s(self.today, 20),
             }
         )
+
+    async def _search(self, request: Request) -> Response:
+        """``/search?q=``: listings whose symbol or description contains the query."""
+        fault = await self._check(request, "search")
+        if isinstance(fault, Response):
+            return fault
+        query = request.query_params.get("q", "").upper()
+        found = [
+            {"description": desc, "displaySymbol": sym, "symbol": sym, "type": kind}
+            for sym, desc, kind in self.listed
+            if query and (query in sym or query in desc)
+        ]
+        return json_response({"count": len(found), "result": found})
 
     async def _profile(self, request: Request) -> Response:
         fault = await self._check(request, "profile2")
