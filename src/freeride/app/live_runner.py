@@ -33,6 +33,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp
 
+from freeride.app import price_source
 from freeride.app.alerts import AlertsSetup, build_alerts
 from freeride.app.api import ApiServer, ApiState, build_api_state, trusted_proxies
 from freeride.app.brokers import build_broker
@@ -111,6 +112,7 @@ async def run_live(
     signals: bool = False,
     fresh: bool = False,
     simulated_only: bool = False,
+    offline: bool = False,
 ) -> LiveSummary:
     """Trade the configured sleeves live until ``until`` is set, ``max_seconds`` of the clock have
     passed or (with ``signals``) the first Ctrl-C or SIGTERM, and return what happened.
@@ -119,32 +121,41 @@ async def run_live(
     data network (tests pass fakes); ``serve`` and ``serving``: see the module docstring.
     ``fresh`` opens a new paper account, moving the old one's ledger aside (``app.continuity``).
     ``simulated_only`` refuses to start on real prices (a clock running faster than the wall's).
+    ``offline`` takes prices from the simulator whatever keys are set; without it and without any
+    key, Yahoo is asked once whether the network answers (``app.price_source``).
     """
     status = status if status is not None else LiveStatus()
     started = clock.now_ns()
-    run_id = live_run_id(settings, started)
     sleeves = settings.trading_sleeves()
     instruments = list({s.symbol: parse_instrument(s.symbol) for s in sleeves}.values())
-    # the exchange calendars load in a child process while the database opens and the account is
-    # rebuilt: on a restart the two are most of the time to the first decision
+    # the exchange calendars load in a child process, and Yahoo is asked whether the network
+    # answers, while the database opens: on a restart these are most of the time to the first decision
     loading_hours = asyncio.ensure_future(load_market_hours(settings, started))
+    choosing = asyncio.ensure_future(
+        price_source.settle(price_source.offline(settings))
+        if offline
+        else price_source.choose(
+            settings, clock, instruments, transports=transports, simulated=simulated_only
+        )
+    )
     try:
         return await _run(
-            settings, clock, loading_hours, run_id, started, status, sleeves, instruments,
+            settings, clock, loading_hours, choosing, started, status, sleeves, instruments,
             until=until, max_seconds=max_seconds, transports=transports, serve=serve, serving=serving,
             signals=signals, fresh=fresh, simulated_only=simulated_only,
         )  # fmt: skip
     finally:
-        if not loading_hours.done():
-            loading_hours.cancel()
-        await asyncio.gather(loading_hours, return_exceptions=True)
+        for pending in (loading_hours, choosing):
+            if not pending.done():
+                pending.cancel()
+        await asyncio.gather(loading_hours, choosing, return_exceptions=True)
 
 
 async def _run(
     settings: Settings,
     clock: Clock,
     loading_hours: asyncio.Future[CalendarMarketHours],
-    run_id: str,
+    choosing: asyncio.Future[price_source.PriceSource],
     started: int,
     status: LiveStatus,
     sleeves: list[SleeveSettings],
@@ -161,6 +172,9 @@ async def _run(
 ) -> LiveSummary:
     async with Runtime.open(settings, clock, signals=signals) as rt:
         engine, bus = rt.engine, rt.bus
+        source = await choosing  # before anything is stored: no network and no key stops here
+        settings = source.settings
+        run_id = live_run_id(settings, started)
         await _store_instruments(engine, instruments)
         runs = RunRepository(engine)
         await runs.begin(run_id, name="live", config=_run_config(settings), started_at=started)
@@ -207,6 +221,8 @@ async def _run(
         )
         status.run_id, status.broker, status.started_ns = run_id, broker.name, started
         status.simulated, status.notes = market.simulated, list(market.notes)
+        if source.note is not None:
+            status.notes.insert(0, source.note)
         status.hours, status.instruments = hours, instruments
         if paper is not None:
             status.notes.append(_paper_note(paper))
@@ -307,7 +323,7 @@ async def _run(
             events_published=bus.published,
             handler_failures=bus.handler_failures,
             late_ticks=bars.late,
-            notes=tuple(market.notes),
+            notes=(*([source.note] if source.note else []), *market.notes),
             off_session_ticks=bars.off_session,
         )
         await runs.finish(run_id, finished_at=clock.now_ns(), summary=summary.to_json())
@@ -376,7 +392,7 @@ async def _positions(broker: Broker) -> dict[str, Decimal]:
 
 
 def _started_message(run_id: str, broker: Broker, simulated: bool) -> str:
-    source = "simulated prices (no provider keys)" if simulated else "market data from the gateway"
+    source = "simulated prices (the simulator, not a market)" if simulated else "market data from the gateway"
     return f"live run {run_id} started: {source}, orders through {broker.name}"
 
 

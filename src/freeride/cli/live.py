@@ -1,7 +1,7 @@
 """``freeride live``: the configured strategies trading live, through the configured broker.
 
-Market data comes from the gateway (the simulator when no provider has a key, which the command
-says), bars are built from its ticks, and orders go to ``execution.broker`` (paper by default,
+Market data comes from the gateway (Yahoo when no provider has a key and the network answers, the
+simulator with ``--offline``; the command says which), bars are built from its ticks, and orders go to ``execution.broker`` (paper by default,
 filling at the live quotes). A status table shows last prices, bars built, orders and fills until
 Ctrl-C or ``--seconds``; then a summary (``--json``: one JSON object on stdout). ``--serve``
 serves the API and dashboard beside it (as ``freeride run`` does) and prints the dashboard URL
@@ -37,7 +37,7 @@ from freeride.ops.logging import configure_logging
 
 console = Console(width=None if sys.stdout.isatty() else 120)
 err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
-SIMULATED = "no market-data provider has a key: prices come from the simulator, not a market"
+SIMULATED = "prices come from the simulator, not a market"
 REFRESH_S = 0.5
 
 
@@ -84,6 +84,13 @@ def register(app: typer.Typer, *, clock: Callable[[], Clock] = LiveClock) -> Non
                 help="Treat every market as open at every hour (demos): the simulator streams at weekends.",
             ),
         ] = False,
+        offline: Annotated[
+            bool,
+            typer.Option(
+                "--offline",
+                help="Prices from the simulator whatever keys are set (no network needed for prices).",
+            ),
+        ] = False,
         speed: Annotated[
             float | None,
             typer.Option(help="Simulated prices only: run the clock N× faster (a market day in minutes)."),
@@ -117,6 +124,7 @@ def register(app: typer.Typer, *, clock: Callable[[], Clock] = LiveClock) -> Non
                     serving=serving,
                     fresh=fresh,
                     simulated_only=clock_for is not clock,
+                    offline=offline,
                 )
             )
         except FreerideError as exc:
@@ -177,6 +185,7 @@ async def _trade(
     serving: Serving | None = None,
     fresh: bool = False,
     simulated_only: bool = False,
+    offline: bool = False,
 ) -> LiveSummary:
     """The live run, with its status drawn until it ends; the first Ctrl-C or SIGTERM stops it
     cleanly (open orders resolved, everything stored, the summary printed), a second forces it."""
@@ -192,6 +201,7 @@ async def _trade(
             signals=True,
             fresh=fresh,
             simulated_only=simulated_only,
+            offline=offline,
         )
     )
     if not quiet:

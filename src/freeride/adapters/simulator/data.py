@@ -1,4 +1,7 @@
-"""The simulator as a ``MarketData`` provider: any symbol, any interval, no key, no network.
+"""The simulator as a ``MarketData`` provider: any listable symbol, any interval, no key, no network.
+
+A symbol no market could list (``hello``, ``EURUSD``, ``ABC/XYZ``) is refused with an error
+naming it (``symbols.check``), never priced.
 
 History is computed, not fetched: a decade of daily bars is some 2,600 simulated sessions of 390
 minutes each (seconds of CPU), and a symbol's first price walks its daily closes from 1970. Both
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 
+from freeride.adapters.simulator import symbols
 from freeride.adapters.simulator.config import SimulatorConfig
 from freeride.adapters.simulator.model import DAY_NS, MINUTE_NS, PriceModel, is_weekday, let_the_loop_run
 from freeride.core.clock import Clock
@@ -44,15 +48,24 @@ class SimulatorData:
         # thread for the GIL, and a long history must not hold up a quote.
         self._history_slot = asyncio.Semaphore(1)
         self._price_slot = asyncio.Semaphore(1)
+        self._checked: set[Instrument] = set()
+
+    def check(self, instrument: Instrument) -> None:
+        """Raise ``InvalidInput`` naming the symbol when no market could list it (once per instrument)."""
+        if instrument not in self._checked:
+            symbols.check(instrument)
+            self._checked.add(instrument)
 
     def supports(self, kind: RequestKind, asset_class: AssetClass, interval: str | None = None) -> bool:
         return interval is None or interval in INTERVAL_SECONDS
 
     async def latest(self, instrument: Instrument) -> Snapshot:
+        self.check(instrument)
         async with self._price_slot:
             return await asyncio.to_thread(self.snapshot, instrument, self._clock.now_ns())
 
     def snapshot(self, instrument: Instrument, now: int) -> Snapshot:
+        self.check(instrument)
         price = self.model.price_at(instrument, now)
         half = self.model.spread(instrument, price, now) / 2
         digits = instrument.price_precision
@@ -91,6 +104,7 @@ class SimulatorData:
         return await self.latest(forex(f"{base}/{quote}"))
 
     async def bars(self, instrument: Instrument, interval: str, start_ns: int, end_ns: int) -> list[Bar]:
+        self.check(instrument)
         seconds = INTERVAL_SECONDS.get(interval)
         if seconds is None:
             raise InvalidInput(

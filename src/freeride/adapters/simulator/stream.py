@@ -3,20 +3,26 @@
 Time comes from the injected clock, so with a ``ManualClock`` a test decides when each batch is
 produced, and with the same seed two runs produce the same events. With ``hours`` a symbol whose
 market is closed gets nothing (no quote, no trade) until it opens again, and its price resumes
-where it stopped.
+where it stopped. A symbol the simulator refuses to price (``SimulatorData.check``) is not
+subscribed: the refusal is logged with the symbol, and the other symbols stream on.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 
+import structlog
+
 from freeride.adapters.simulator.config import SimulatorConfig
 from freeride.adapters.simulator.data import SimulatorData
 from freeride.core.clock import Clock
+from freeride.core.errors import InvalidInput
 from freeride.core.instruments import Instrument
 from freeride.core.market import Quote, Trade
 from freeride.ports.calendar import MarketHours
 from freeride.ports.market_data import StreamEvent
+
+log = structlog.get_logger(__name__)
 
 
 class SimulatorStream:
@@ -30,9 +36,17 @@ class SimulatorStream:
         self._data = SimulatorData(clock, config, hours)
         self._symbols: dict[str, Instrument] = {}
         self._closed = False
+        self.refused: dict[str, str] = {}  # symbol → why it is not streamed
 
     async def subscribe(self, instruments: Iterable[Instrument]) -> None:
         for instrument in instruments:
+            try:
+                self._data.check(instrument)
+            except InvalidInput as exc:
+                if instrument.symbol not in self.refused:
+                    log.warning("simulator.refused", symbol=instrument.symbol, error=str(exc))
+                self.refused[instrument.symbol] = str(exc)
+                continue
             self._symbols[instrument.symbol] = instrument
 
     async def unsubscribe(self, instruments: Iterable[Instrument]) -> None:

@@ -52,5 +52,21 @@ class YahooClient:
         result: dict[str, Any] = results[0]
         return result
 
+    async def answers(self, symbol: str, timeout_s: float) -> str | None:
+        """``None`` when Yahoo answers anything at all within ``timeout_s`` (any status: a 429 or
+        a 404 still proves the network answers), else what went wrong (refused, unresolved, timed
+        out). Used to decide whether Yahoo can stand in for providers that have no key."""
+        try:
+            await self._http.get(
+                f"/v8/finance/chart/{symbol}",
+                params={"range": "1d", "interval": "1d"},
+                timeout=httpx.Timeout(timeout_s),
+            )
+        except httpx.TimeoutException:
+            return f"no answer within {timeout_s:g} s"
+        except httpx.HTTPError as exc:
+            return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        return None
+
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -53,5 +53,9 @@ class YahooData:
         bars = parse.bars(result, instrument, interval, self._clock.now_ns())
         return [b for b in bars if start_ns <= b.ts_event < end_ns]
 
+    async def answers(self, instrument: Instrument, timeout_s: float) -> str | None:
+        """``None`` when the network reaches Yahoo within ``timeout_s``, else why not (see the client)."""
+        return await self._client.answers(parse.wire_symbol(instrument), timeout_s)
+
     async def aclose(self) -> None:
         await self._client.aclose()
