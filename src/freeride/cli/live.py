@@ -1,10 +1,11 @@
 """``freeride live``: the configured strategies trading live, through the configured broker.
 
 Market data comes from the gateway (Yahoo when no provider has a key and the network answers, the
-simulator with ``--offline``; the command says which), bars are built from its ticks, and orders go to ``execution.broker`` (paper by default,
-filling at the live quotes). A status table shows last prices, bars built, orders and fills until
-Ctrl-C or ``--seconds``; then a summary (``--json``: one JSON object on stdout). ``--serve``
-serves the API and dashboard beside it (as ``freeride run`` does) and prints the dashboard URL
+simulator with ``--offline``; the command says which), bars are built from its ticks, and orders
+go to ``execution.broker`` (paper by default, filling at the live quotes). A status table shows
+last prices, bars built, orders and fills until Ctrl-C or ``--seconds``; then a summary
+(``--json``: one JSON object on stdout). ``--serve`` serves the API and dashboard beside it (as
+``freeride run`` does) and prints the dashboard URL
 with a login token that is revoked when the run stops.
 """
 
