@@ -21,6 +21,8 @@ from freeride.api import errors
 from freeride.api.auth_first import AuthFirst
 from freeride.api.cache import ReadCache
 from freeride.api.deps import require
+from freeride.api.discord import router as discord_router
+from freeride.api.discord.bot import InteractionBot
 from freeride.api.gateway_metrics import register_gateway
 from freeride.api.metrics import MetricsMiddleware
 from freeride.api.routers import (
@@ -58,6 +60,7 @@ ROUTERS = (
     watchlists.router,
     webhooks.router,
     ws.router,
+    discord_router.router,
 )
 
 
@@ -67,6 +70,8 @@ def create_app(state: ApiState) -> FastAPI:
     app.state.ws_hub = hub = Hub(state.bus, state.clock, state.settings.ws_coalesce_s)
     app.state.metrics = metrics = _metrics(state, hub)
     app.state.read_cache = ReadCache(state.clock)
+    bot = state.discord
+    app.state.discord_bot = InteractionBot(state, bot, app.state.read_cache) if bot and bot.enabled else None
     errors.install(app)
     app.add_middleware(AuthFirst, routers=ROUTERS)  # inside CORS: a 401 still carries CORS headers
     if state.settings.cors_origins:

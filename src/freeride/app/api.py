@@ -35,12 +35,14 @@ from freeride.alerts.service import AlertService
 from freeride.app.alerts import AlertsSetup
 from freeride.app.backtest_jobs import BacktestJobs
 from freeride.app.backtest_reports import BacktestReports
+from freeride.app.discord import build_discord_rest
 from freeride.app.http_guard import SlowClientGuard
 from freeride.app.live import LiveViews
 from freeride.app.research import ResearchSetup
 from freeride.app.sessions import SessionAuth
 from freeride.app.watchlists import build_watchlists
 from freeride.config.api import ApiSettings
+from freeride.config.discord import DiscordBotSettings
 from freeride.config.settings import Settings
 from freeride.core.clock import NS_PER_SECOND, Clock
 from freeride.core.component import Component
@@ -50,9 +52,11 @@ from freeride.exchange.portfolio import Portfolio
 from freeride.execution.control import ExecutionControl
 from freeride.gateway.service import MarketDataGateway
 from freeride.gateway.watchlists import WatchlistService
+from freeride.notify.subscriptions import ChannelTopics
 from freeride.ops.metrics import Metrics
 from freeride.ports.bus import Bus
 from freeride.ports.calendar import MarketHours
+from freeride.ports.discord import DiscordRest
 from freeride.ports.tokens import ApiToken, Scope, TokenRepository
 from freeride.storage.execution import SqlControlStore
 from freeride.storage.repositories import AlertRepository, Repositories, SessionRepository
@@ -158,6 +162,9 @@ class ApiState:
     market_instruments: list[Instrument] = field(default_factory=list)  # what it streams
     sessions: SessionAuth | None = None  # dashboard logins by cookie (``app.sessions``)
     watchlists: WatchlistService | None = None  # stored and configured watchlists
+    discord: DiscordBotSettings | None = None  # the bot answering POST /discord/interactions
+    discord_rest: DiscordRest | None = None  # its follow-ups and deferred answers go through this
+    chat_topics: ChannelTopics | None = None  # what the bot posts to which channel (/subscribe)
 
 
 def build_api_state(
@@ -197,6 +204,8 @@ def build_api_state(
         control=ExecutionControl(SqlControlStore(db), clock),
         metrics=metrics,
         watchlists=build_watchlists(settings, db, clock),
+        discord=settings.discord if settings.discord.enabled else None,
+        discord_rest=build_discord_rest(settings, clock) if settings.discord.enabled else None,
     )
 
 

@@ -7,7 +7,7 @@ the journal's ids increase in insertion order, whichever process wrote them.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 
 import msgspec
@@ -56,3 +56,31 @@ async def _last_id(repo: JournalRepository) -> int:
 async def read_chain(settings: Settings, correlation_id: str) -> list[JournalRecord]:
     async with journal_of(settings) as repo:
         return await repo.query(JournalQuery(correlation_id=correlation_id, limit=10_000))
+
+
+ANOMALY_KINDS = ("anomaly", "anomaly_resolved")
+
+
+def anomaly_rows(records: Iterable[JournalRecord]) -> list[dict[str, object]]:
+    """Each anomaly in the journal (oldest first) with when it opened and, if so, resolved.
+
+    ``records`` are the journal's ``anomaly`` and ``anomaly_resolved`` entries in time order; an
+    anomaly is keyed by its detector's ``key``, so a resolution closes the one it names.
+    """
+    rows: dict[str, dict[str, object]] = {}
+    for r in records:
+        e = r.event
+        key = str(e.data.get("key"))
+        if e.kind == "anomaly":
+            rows[key] = {
+                "key": key,
+                "opened": e.ts_event,
+                "resolved": None,
+                "why": e.message,
+                "symbol": e.symbol,
+                "value": e.data.get("value"),
+                "baseline": e.data.get("baseline"),
+            }
+        elif key in rows:
+            rows[key]["resolved"] = e.ts_event
+    return list(rows.values())

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from freeride.app.journal import read_events
+from freeride.app.journal import ANOMALY_KINDS, anomaly_rows, read_events
 from freeride.cli.events import stamp
 from freeride.cli.orders import load_settings_or_exit
 from freeride.core.clock import NS_PER_SECOND, LiveClock
@@ -41,30 +41,12 @@ def list_command(
     since = LiveClock().now_ns() - int(days * 86_400 * NS_PER_SECOND)
     try:
         records = asyncio.run(
-            read_events(
-                settings, JournalQuery(kinds=("anomaly", "anomaly_resolved"), start_ns=since, limit=100_000)
-            )
+            read_events(settings, JournalQuery(kinds=ANOMALY_KINDS, start_ns=since, limit=100_000))
         )
     except FreerideError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
-    rows: dict[str, dict[str, object]] = {}
-    for r in records:
-        e = r.event
-        key = str(e.data.get("key"))
-        if e.kind == "anomaly":
-            rows[key] = {
-                "key": key,
-                "opened": e.ts_event,
-                "resolved": None,
-                "why": e.message,
-                "symbol": e.symbol,
-                "value": e.data.get("value"),
-                "baseline": e.data.get("baseline"),
-            }
-        elif key in rows:
-            rows[key]["resolved"] = e.ts_event
-    shown = [row for row in rows.values() if everything or row["resolved"] is None]
+    shown = [row for row in anomaly_rows(records) if everything or row["resolved"] is None]
     if json_lines:
         for row in shown:
             print(json.dumps(row))

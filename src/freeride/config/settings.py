@@ -24,6 +24,7 @@ from pydantic_settings import SettingsError as _SourceError
 
 from freeride.config.alerts import AlertSettings
 from freeride.config.api import ApiSettings
+from freeride.config.discord import DiscordBotSettings
 from freeride.config.execution import ExecutionSettings
 from freeride.config.markets import MarketSettings
 from freeride.config.notify import NotifySettings
@@ -336,6 +337,7 @@ class Settings(BaseSettings):
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    discord: DiscordBotSettings = Field(default_factory=DiscordBotSettings)
     execution: ExecutionSettings = Field(default_factory=ExecutionSettings)
     ops: OpsSettings = Field(default_factory=OpsSettings)
     markets: MarketSettings = Field(default_factory=MarketSettings)

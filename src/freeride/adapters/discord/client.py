@@ -80,7 +80,7 @@ def check(response: httpx.Response) -> float:
         scope = response.headers.get("x-ratelimit-scope", "user")
         raise RateLimited(f"discord: rate limited ({scope})", wait)
     if code == 400:
-        raise InvalidInput(f"discord: HTTP 400 code {body.get('code')} {message}: {_form_errors(body)}")
+        raise InvalidInput(f"discord: HTTP 400 code {body.get('code')} {message}: {form_errors(body)}")
     if code == 404 or body.get("code") == L.UNKNOWN_WEBHOOK:
         raise ChannelGone(f"discord: HTTP {code} code {body.get('code')} {message}: the webhook was deleted")
     if code in (401, 403):
@@ -88,7 +88,7 @@ def check(response: httpx.Response) -> float:
     raise TemporaryError(f"discord: HTTP {code} {message}")
 
 
-def _form_errors(body: dict[str, Any]) -> str:
+def form_errors(body: dict[str, Any]) -> str:
     """``content: Must be 2000 or fewer in length.`` from Discord's nested ``errors`` object."""
     found: list[str] = []
 

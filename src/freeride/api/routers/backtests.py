@@ -75,8 +75,10 @@ async def jobs_of(request: Request) -> BacktestJobs:
 Jobs = Annotated[BacktestJobs, Depends(jobs_of)]
 
 
-@router.post("", status_code=202, dependencies=WRITE)
-async def start(body: BacktestIn, jobs: Jobs) -> BacktestOut:
+def start_job(jobs: BacktestJobs, body: BacktestIn) -> Job:
+    """Check the request and start the job: a 422 ``ApiError`` naming what is wrong.
+
+    Shared by ``POST /api/v1/backtests`` and the Discord ``/backtest`` command."""
     if body.strategy not in STRATEGIES:
         known = ", ".join(sorted(STRATEGIES))
         raise ApiError(
@@ -89,10 +91,14 @@ async def start(body: BacktestIn, jobs: Jobs) -> BacktestOut:
             fields=[("params.plans", "not allowed over the API")],
         )
     try:
-        job = jobs.start(body.strategy, body.symbol, dict(body.params), body.cash, body.commission)
+        return jobs.start(body.strategy, body.symbol, dict(body.params), body.cash, body.commission)
     except InvalidInput as exc:
         raise ApiError(422, str(exc), fields=[("body", str(exc))]) from None
-    return BacktestOut.of(job)
+
+
+@router.post("", status_code=202, dependencies=WRITE)
+async def start(body: BacktestIn, jobs: Jobs) -> BacktestOut:
+    return BacktestOut.of(start_job(jobs, body))
 
 
 @router.get("", dependencies=READ)

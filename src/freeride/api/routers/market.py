@@ -12,7 +12,6 @@ saying how far it may reach.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -22,12 +21,11 @@ from freeride.api.deps import state_of
 from freeride.api.deps_v1 import READ, Live, Repos, norm_symbol, time_ns
 from freeride.api.errors import ERROR_RESPONSES, ApiError
 from freeride.api.pages import Page, Paging
-from freeride.api.views import BarOut, BarsPage, InstrumentOut, QuoteOut, QuotesOut, SignalOut
+from freeride.api.reads import last_prices, recent_signals
+from freeride.api.views import BarOut, BarsPage, InstrumentOut, QuotesOut, SignalOut
 from freeride.core.clock import NS_PER_SECOND, ns_to_datetime
 from freeride.core.errors import FreerideError
 from freeride.core.market import INTERVAL_SECONDS
-from freeride.core.snapshot import Snapshot
-from freeride.gateway.service import MarketDataGateway
 
 router = APIRouter(prefix="/api/v1", tags=["market"], dependencies=READ, responses=ERROR_RESPONSES)
 
@@ -79,26 +77,8 @@ async def quotes(
     if not wanted or len(wanted) > MAX_SYMBOLS:
         raise ApiError(422, f"symbols: give 1 to {MAX_SYMBOLS} symbols", fields=[("symbols", "1-50 symbols")])
     wanted = list(dict.fromkeys(wanted))
-    prices = live.prices
-    found = {s: QuoteOut.of(prices[s]) for s in wanted if s in prices}
-    gateway = state_of(request).gateway
-    unpriced = [s for s in wanted if s not in found]
-    if gateway is not None and unpriced:
-        answers = await asyncio.gather(*(_snapshot(gateway, s) for s in unpriced))
-        found.update(
-            {s: QuoteOut.of_snapshot(s, snap) for s, snap in zip(unpriced, answers, strict=True) if snap}
-        )
-    return QuotesOut(
-        quotes=[found[s] for s in wanted if s in found], missing=[s for s in wanted if s not in found]
-    )
-
-
-async def _snapshot(gateway: MarketDataGateway, symbol: str) -> Snapshot | None:
-    """The gateway's price for ``symbol``, or ``None`` when no provider could answer."""
-    try:
-        return await gateway.latest(symbol)
-    except FreerideError:
-        return None
+    found, missing = await last_prices(state_of(request), wanted)
+    return QuotesOut(quotes=found, missing=missing)
 
 
 @router.get("/bars/{symbol:path}")
@@ -160,9 +140,5 @@ async def signals(
 ) -> Page[SignalOut]:
     """Recent strategy signals, newest first (kept in memory, the last 500)."""
     wanted = norm_symbol(symbol) if symbol else None
-    rows = [
-        SignalOut.of(s)
-        for s in reversed(live.signals)
-        if (wanted is None or s.symbol == wanted) and (strategy is None or s.strategy == strategy)
-    ]
+    rows = [SignalOut.of(s) for s in recent_signals(live, wanted, strategy)]
     return Page[SignalOut].of(rows, paging)

@@ -6,26 +6,20 @@ lists are read through a half-second cache (``api.cache``): storage is written i
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from freeride.api.cache import ReadCache
 from freeride.api.deps import state_of
 from freeride.api.deps_v1 import READ, Repos, RunId, norm_symbol
 from freeride.api.errors import ERROR_RESPONSES
 from freeride.api.pages import Page, Paging
+from freeride.api.reads import run_fills, run_orders, run_positions
 from freeride.api.views import AccountOut, FillOut, OrderOut, PositionOut
 from freeride.core.orders import OrderStatus
 
 router = APIRouter(prefix="/api/v1", tags=["trading"], dependencies=READ, responses=ERROR_RESPONSES)
 Symbol = Annotated[str | None, Query(max_length=32, description="only this symbol")]
-
-
-async def _cached(request: Request, key: tuple[str | None, ...], load: Callable[[], Awaitable[Any]]) -> Any:
-    cache: ReadCache = request.app.state.read_cache
-    return await cache.get(key, load)
 
 
 @router.get("/orders")
@@ -39,12 +33,7 @@ async def orders(
 ) -> Page[OrderOut]:
     """Orders of the run, newest first."""
     symbol = norm_symbol(symbol) if symbol else None
-    rows = [
-        o
-        for o in await _cached(request, ("orders", run), lambda: repos.orders.list_by_run(run))
-        if (symbol is None or o.symbol == symbol) and (status is None or o.status is status)
-    ]
-    rows.sort(key=lambda o: o.ts_event, reverse=True)
+    rows = await run_orders(request.app.state.read_cache, repos, run, symbol, status)
     return Page[OrderOut].of([OrderOut.of(o) for o in rows], paging)
 
 
@@ -54,11 +43,7 @@ async def fills(
 ) -> Page[FillOut]:
     """Fills of the run, newest first."""
     symbol = norm_symbol(symbol) if symbol else None
-    rows = sorted(
-        await _cached(request, ("fills", run, symbol), lambda: repos.fills.list_by_run(run, symbol)),
-        key=lambda f: f.ts_event,
-        reverse=True,
-    )
+    rows = await run_fills(request.app.state.read_cache, repos, run, symbol)
     return Page[FillOut].of([FillOut.of(f) for f in rows], paging)
 
 
@@ -73,11 +58,7 @@ async def positions(
 ) -> Page[PositionOut]:
     """Positions of the run as last recorded."""
     symbol = norm_symbol(symbol) if symbol else None
-    rows = [
-        p
-        for p in await _cached(request, ("positions", run), lambda: repos.positions.list_by_run(run))
-        if (symbol is None or p.symbol == symbol) and (not open_only or p.quantity != 0)
-    ]
+    rows = await run_positions(request.app.state.read_cache, repos, run, symbol, open_only)
     return Page[PositionOut].of([PositionOut.of(p) for p in rows], paging)
 
 
