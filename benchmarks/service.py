@@ -15,6 +15,7 @@ Last line: one JSON object with ``restart_to_decision_s``, ``service_peak_mib``,
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 import threading
 import time
@@ -65,10 +66,12 @@ def main() -> None:
         "continued": day.continued,
         "final_exit": day.final_exit,
         "wall_s": round(time.perf_counter() - started, 1),
+        "load_average_1m": round(os.getloadavg()[0], 1),
     }
     print(
         f"restart → trading again {day.restart_to_ready_s:.2f} s, → first warm decision "
-        f"{day.restart_to_decision_s:.2f} s (all ten {day.restart_to_all_decided_s:.2f} s); "
+        f"{day.restart_to_decision_s:.2f} s (all ten {day.restart_to_all_decided_s:.2f} s; "
+        f"{day.restart_cpu_s:.2f} CPU-s of the process); "
         f"peak RSS {figures['service_peak_mib']} MiB; {day.events_lost} of {day.events_seen} events lost; "
         f"{day.watch_alerts_fired} watch-only alerts fired; "
         f"manual steps {day.manual_steps} {day.manual_reasons}"

@@ -70,6 +70,7 @@ class DayPlan:
 class DayResult:
     restart_to_ready_s: float = 0.0  # spawn → trading again: reconciled, warmed up, streaming
     restart_to_decision_s: float = 0.0  # spawn → the first warm decision after the restart
+    restart_cpu_s: float = 0.0  # CPU seconds the restarted process spent up to that decision
     restart_to_all_decided_s: float = 0.0  # spawn → every sleeve has decided, warm
     events_seen: int = 0  # fills and firings the dashboard's client saw before the kill
     events_lost: int = 0  # of those, missing from the database after it
@@ -81,6 +82,19 @@ class DayResult:
     final_exit: int | None = None
     summary: str = ""
     notes: list[str] = field(default_factory=list)
+
+
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a live process from ``/proc`` (0 where that is unreadable).
+
+    Wall time from a restart to its first decision stretches with whatever else shares the cores;
+    the CPU the process itself spent is the part of it that is ours.
+    """
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Service:
@@ -96,6 +110,7 @@ class Service:
             env=env,
         )
         self.lines: list[tuple[float, str]] = []
+        self.cpu_at: list[float] = []  # the process's CPU seconds when each line arrived
         self._cond = threading.Condition()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -103,8 +118,10 @@ class Service:
     def _read(self) -> None:
         assert self.process.stderr is not None
         for line in self.process.stderr:
+            cpu = process_cpu_s(self.process.pid)
             with self._cond:
                 self.lines.append((time.monotonic(), line))
+                self.cpu_at.append(cpu)
                 self._cond.notify_all()
 
     def wait_for(
@@ -285,6 +302,8 @@ def run_day(plan: DayPlan) -> DayResult:
         warm = r'^(?=.*"warm": true)(?=.*"event": "strategy\.first_decision")'
         decided = afternoon.wait_for(warm, count=sleeves)
         result.restart_to_decision_s = decided[0][0] - afternoon.spawned
+        first = next(i for i, (t, _) in enumerate(afternoon.lines) if t == decided[0][0])
+        result.restart_cpu_s = afternoon.cpu_at[first]
         result.restart_to_all_decided_s = decided[-1][0] - afternoon.spawned
         url = afternoon.wait_for(URL.pattern)[0][1].group(1)
         result.continued = bool(afternoon.wait_for(f'"ledger": "{LEDGER}".*"event": "paper.continued"', 10))
@@ -307,6 +326,7 @@ def as_json(result: DayResult) -> dict[str, Any]:
     return {
         "restart_to_ready_s": round(result.restart_to_ready_s, 3),
         "restart_to_decision_s": round(result.restart_to_decision_s, 3),
+        "restart_cpu_s": round(result.restart_cpu_s, 3),
         "restart_to_all_decided_s": round(result.restart_to_all_decided_s, 3),
         "events_seen": result.events_seen,
         "events_lost": result.events_lost,
