@@ -11,6 +11,7 @@ from freeride.cli.api_tokens import register as register_api_tokens
 from freeride.cli.app import app
 from freeride.cli.audit import register as register_audit
 from freeride.cli.backtest import register as register_backtest
+from freeride.cli.bot import register as register_bot
 from freeride.cli.broker import register as register_broker
 from freeride.cli.config import register as register_config
 from freeride.cli.doctor import register as register_doctor
@@ -39,6 +40,7 @@ register_events(app)
 register_research(app)
 register_anomalies(app)
 register_audit(app)
+register_bot(app)
 
 __all__ = ["_run", "app", "main"]
 

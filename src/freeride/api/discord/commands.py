@@ -17,6 +17,7 @@ from freeride.api.discord import channels, control, jobs, market, trading
 from freeride.api.discord.model import INTEGER, NUMBER, Command, option, symbol_option
 from freeride.app.api import ApiState
 from freeride.config.discord import TOPIC_KINDS
+from freeride.config.settings import Settings
 from freeride.core.alerts import AlertKind
 from freeride.ports.tokens import Scope
 
@@ -176,6 +177,15 @@ ALL: tuple[Command, ...] = (
 def commands_for(state: ApiState) -> dict[str, Command]:
     """The commands this process can answer, by full name (``"alerts add"``)."""
     return {c.name: c for c in ALL if c.available(state)}
+
+
+RESEARCH = frozenset({"news", "plan"})
+
+
+def commands_for_settings(settings: Settings) -> dict[str, Command]:
+    """What a ``freeride run`` or ``freeride live`` with these settings answers: everything, but
+    ``/news`` and ``/plan`` only while research is on (``research.enabled``)."""
+    return {c.name: c for c in ALL if settings.research.enabled or c.name not in RESEARCH}
 
 
 def definitions(commands: dict[str, Command]) -> list[dict[str, Any]]:
