@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse
 
 from freeride.alerts.service import RuleInvalid
 from freeride.core.errors import InvalidInput
+from freeride.core.symbols import UnknownSymbol
 
 _CODES = {
     400: "bad_request",
@@ -149,6 +150,10 @@ async def _http(_request: Request, exc: Exception) -> JSONResponse:
 async def _invalid(_request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, RuleInvalid):
         return error_response(ApiError(422, str(exc), fields=exc.problems))
+    if isinstance(exc, UnknownSymbol):
+        return error_response(
+            ApiError(422, str(exc), fields=[("symbol", str(exc))], suggestions=exc.suggestions)
+        )
     return error_response(ApiError(400, str(exc)))
 
 

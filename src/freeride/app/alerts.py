@@ -9,7 +9,7 @@ stop them in reverse. ``transports`` replaces the network per channel name in te
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import httpx
@@ -23,6 +23,7 @@ from freeride.alerts.service import AlertService
 from freeride.alerts.sync import RuleSync
 from freeride.alerts.writer import FiringWriter
 from freeride.app.secrets import extra_secret_stores
+from freeride.app.symbols import symbol_book
 from freeride.bus import topics
 from freeride.config.secrets import build_secret_store
 from freeride.config.settings import Settings
@@ -33,6 +34,7 @@ from freeride.core.notify import Notification
 from freeride.notify.relay import OutboxRelay, RelayConfig
 from freeride.ports.bus import Bus, Overflow
 from freeride.ports.notify import Notifier
+from freeride.ports.watchlists import SymbolLookup
 from freeride.storage.repositories import AlertRepository, ChannelStateRepository, OutboxRepository
 
 Transports = Mapping[str, httpx.AsyncBaseTransport]
@@ -76,6 +78,23 @@ def _passphrase(settings: Settings) -> str | None:
         return tv.passphrase.get_secret_value()
     store = build_secret_store(settings, extra_secret_stores(settings), warn=False)
     return store.get(PASSPHRASE_SECRET)
+
+
+def checked_alert_service(
+    settings: Settings,
+    db: AsyncEngine,
+    clock: Clock,
+    engine: AlertEngine | None = None,
+    lookups: Sequence[SymbolLookup] = (),
+) -> AlertService:
+    """The alert service that refuses unknown symbols (with close matches) and unknown channels."""
+    return AlertService(
+        AlertRepository(db),
+        clock,
+        engine,
+        symbols=symbol_book(settings, db, lookups),
+        channels=settings.notify.channels,
+    )
 
 
 def build_alerts(
@@ -124,7 +143,7 @@ def build_alerts(
         bus,
         clock,
     )
-    service = AlertService(repo, clock, engine)
+    service = checked_alert_service(settings, db, clock, engine)
     return AlertsSetup(
         engine=engine, writer=writer, sync=sync, relay=relay, intake=intake, service=service, outbox=outbox
     )

@@ -32,7 +32,7 @@ from starlette.types import ASGIApp
 
 from freeride.alerts.intake import WebhookIntake
 from freeride.alerts.service import AlertService
-from freeride.app.alerts import AlertsSetup
+from freeride.app.alerts import AlertsSetup, checked_alert_service
 from freeride.app.backtest_jobs import BacktestJobs
 from freeride.app.backtest_reports import BacktestReports
 from freeride.app.discord import build_discord_rest
@@ -59,7 +59,7 @@ from freeride.ports.calendar import MarketHours
 from freeride.ports.discord import DiscordRest
 from freeride.ports.tokens import ApiToken, Scope, TokenRepository
 from freeride.storage.execution import SqlControlStore
-from freeride.storage.repositories import AlertRepository, Repositories, SessionRepository
+from freeride.storage.repositories import Repositories, SessionRepository
 from freeride.storage.repositories import TokenRepository as SqlTokenRepository
 
 log = structlog.get_logger(__name__)
@@ -190,7 +190,7 @@ def build_api_state(
         tokens=tokens,
         sessions=sessions,
         bus=bus,
-        alerts=alerts.service if alerts is not None else AlertService(AlertRepository(db), clock),
+        alerts=alerts.service if alerts is not None else checked_alert_service(settings, db, clock),
         intake=alerts.intake if alerts is not None else None,
         repos=repos,
         run_id=run_id,

@@ -24,18 +24,19 @@ from typing import Annotated, TypeVar
 import msgspec
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from freeride.alerts.service import AlertService, RuleInvalid
-from freeride.app.alerts import send_test
+from freeride.app.alerts import checked_alert_service, send_test
 from freeride.app.database import open_database
+from freeride.app.symbol_lookups import symbol_lookups
 from freeride.config.settings import Settings, load_settings
 from freeride.core.alerts import ANY_SYMBOL, RSI_KINDS, SMA_KINDS, AlertKind, AlertRule, QuietHours
 from freeride.core.clock import LiveClock, datetime_to_ns, ns_to_datetime
 from freeride.core.errors import FreerideError, InvalidInput
 from freeride.core.instruments import parse_instrument
 from freeride.ports.alerts import StoredAlert
-from freeride.storage.repositories import AlertRepository
 
 console = Console(width=None if sys.stdout.isatty() else 140)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
@@ -62,17 +63,17 @@ def _settings() -> Settings:
 
 def _with_service(settings: Settings, work: Callable[[AlertService], Awaitable[T]]) -> T:
     async def main() -> T:
-        async with open_database(settings.database_url) as db:
-            return await work(AlertService(AlertRepository(db), LiveClock()))
+        async with open_database(settings.database_url) as db, symbol_lookups(settings) as lookups:
+            return await work(checked_alert_service(settings, db, LiveClock(), lookups=lookups))
 
     try:
         return asyncio.run(main())
     except RuleInvalid as exc:
         for field, what in exc.problems:
-            err.print(f"[red]error:[/red] {field}: {what}")
+            err.print(f"[red]error:[/red] {escape(f'{field}: {what}')}")
         raise typer.Exit(2) from None
     except FreerideError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from None
 
 
@@ -190,13 +191,8 @@ def register(app: typer.Typer) -> None:
         except InvalidInput as exc:
             err.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from None
-        unknown = [ch for ch in rule.notify if ch not in settings.notify.channels]
         stored = _with_service(settings, lambda s: s.create(rule))
         console.print(f"added {stored.rule.id}: {stored.rule.describe()}")
-        if unknown:
-            err.print(
-                f"[yellow]note:[/yellow] channel(s) {', '.join(unknown)} not configured (FREERIDE_NOTIFY__…)"
-            )
 
     @group.command("list")
     def list_(

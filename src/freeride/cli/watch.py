@@ -21,6 +21,7 @@ from typing import Annotated, TypeVar
 import msgspec
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from freeride.app.database import open_database
@@ -47,10 +48,10 @@ def _with_service(settings: Settings, work: Callable[[WatchlistService], Awaitab
     try:
         return asyncio.run(main())
     except NotWatched as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(1) from None
     except FreerideError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from None
 
 

@@ -33,12 +33,9 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> typer.Typer:
 
 
 def test_add_list_rm(cli: typer.Typer) -> None:
-    added = runner.invoke(
-        cli, ["alerts", "add", "AAPL", "above", "200", "--notify", "discord", "--tag", "swing"]
-    )
+    added = runner.invoke(cli, ["alerts", "add", "AAPL", "above", "200", "--tag", "swing"])
     assert added.exit_code == 0, added.output
     assert "AAPL above 200" in added.output
-    assert "discord not configured" in added.output
     fx = runner.invoke(cli, ["alerts", "add", "eur/usd", "crosses", "1.1", "--repeat", "--cooldown", "15m"])
     assert fx.exit_code == 0, fx.output
     listed = runner.invoke(cli, ["alerts", "list", "--json"])
@@ -53,6 +50,27 @@ def test_add_list_rm(cli: typer.Typer) -> None:
     gone = runner.invoke(cli, ["alerts", "rm", rows[0]["rule"]["id"]])
     assert gone.exit_code == 1
     assert "no alert with id" in gone.output
+
+
+def test_unknown_symbols_and_channels_are_refused(cli: typer.Typer, monkeypatch: pytest.MonkeyPatch) -> None:
+    none = runner.invoke(cli, ["alerts", "add", "AAPL", "above", "200", "--notify", "discord"])
+    assert none.exit_code == 2
+    assert "channel 'discord' is not configured, and no channel is" in none.output
+    assert "[notify] in freeride.toml" in none.output
+    monkeypatch.setenv(
+        "FREERIDE_NOTIFY__DISCORD", json.dumps({"alerts": "https://discord.test/api/webhooks/1/t"})
+    )
+    telegram = runner.invoke(cli, ["alerts", "add", "AAPL", "above", "200", "--notify", "telegram"])
+    assert telegram.exit_code == 2
+    assert "channel 'telegram' is not configured; use one of alerts" in telegram.output
+    for typed, meant in (("AAPLL", "AAPL"), ("EURUSD", "EUR/USD")):
+        refused = runner.invoke(cli, ["alerts", "add", typed, "above", "1"])
+        assert refused.exit_code == 2, refused.output
+        assert f"did you mean {meant}" in refused.output
+    ok = runner.invoke(cli, ["alerts", "add", "EUR/USD", "above", "1.2", "--notify", "alerts"])
+    assert ok.exit_code == 0, ok.output
+    listed = runner.invoke(cli, ["alerts", "list", "--json"])
+    assert [json.loads(line)["rule"]["symbol"] for line in listed.stdout.splitlines()] == ["EUR/USD"]
 
 
 def test_bad_rules_are_refused_naming_the_option(cli: typer.Typer) -> None:

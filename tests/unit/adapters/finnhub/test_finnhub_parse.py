@@ -105,3 +105,19 @@ def test_frames_trades_pings_and_garbage() -> None:
 def test_forex_wire_symbol() -> None:
     assert parse.wire_symbol(parse_instrument("EUR/USD")) == "OANDA:EUR_USD"
     assert parse.wire_symbol(parse_instrument("BRK.B")) == "BRK.B"
+
+
+def test_search_lists_only_an_exact_symbol() -> None:
+    """A ``/search?q=AAPL`` reply as Finnhub sends it: other exchanges' listings do not count."""
+    reply = {
+        "count": 2,
+        "result": [
+            {"description": "APPLE INC", "displaySymbol": "AAPL", "symbol": "AAPL", "type": "Common Stock"},
+            {"description": "APPLE INC", "displaySymbol": "AAPL.SW", "symbol": "AAPL.SW", "type": "Stock"},
+        ],
+    }
+    assert parse.search_lists(reply, "aapl")
+    assert not parse.search_lists(reply, "AAPLL")
+    assert not parse.search_lists({"count": 0, "result": []}, "AAPL")
+    with pytest.raises(BadReply):
+        parse.search_lists({"count": 0}, "AAPL")
