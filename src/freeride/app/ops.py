@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import freeride
 from freeride.bus.memory import InMemoryBus
+from freeride.bus.redis import RedisBus
 from freeride.config.settings import Settings
 from freeride.core.clock import Clock
 from freeride.core.component import Component
@@ -32,6 +33,7 @@ from freeride.journal.retention import JournalRetention
 from freeride.ops.anomaly.monitor import Rules, SessionCheck, always_open
 from freeride.ops.anomaly.watch import AnomalyWatch
 from freeride.ops.audit.schedule import AuditSchedule
+from freeride.ops.bus_streams import register_stream_bus
 from freeride.ops.exporters import register_bus, register_process, register_writer, topic_family
 from freeride.ops.metrics import Metrics
 from freeride.ops.observer import Observer
@@ -120,6 +122,8 @@ def build_ops(
     register_process(metrics)
     if isinstance(bus, InMemoryBus):
         register_bus(metrics, bus)
+    if isinstance(bus, RedisBus):
+        register_stream_bus(metrics, bus)
     provider = provider_from_env(os.environ if environ is None else environ)
     extra: list[Component] = []
     if provider is not None and ops.journal:

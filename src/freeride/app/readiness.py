@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from freeride.bus.redis import RedisBus
 from freeride.exchange.portfolio import Portfolio
 from freeride.ports.bus import Bus
 
@@ -47,6 +48,15 @@ async def check_database(engine: AsyncEngine | None) -> Check:
 def check_bus(bus: Bus | None) -> Check:
     if bus is None:
         return Check("bus", False, "no event bus in this process")
+    if isinstance(bus, RedisBus):
+        if bus.failure is not None:
+            return Check("bus", False, bus.failure)
+        if not bus.healthy:
+            return Check("bus", False, f"Redis unreachable; {bus.unwritten} event(s) waiting to be written")
+        pending = sum(bus.pending.values())
+        return Check(
+            "bus", True, f"Redis Streams, group {bus.group}: lag {sum(bus.lag.values())}, pending {pending}"
+        )
     return Check("bus", True, f"{type(bus).__name__} running")
 
 

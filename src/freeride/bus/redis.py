@@ -81,6 +81,7 @@ class RedisBus(InMemoryBus):
         self._awaiting: set[str] = set()  # own events on the way back to this process's handlers
         self._settled = asyncio.Event()
         self._settled.set()
+        self._progress = asyncio.Event()
         self._failed = False
         self._handling = asyncio.Lock()
         self._acks: deque[tuple[dict[str, list[bytes]], list[str], list[tuple[EventQueue, int]]]] = deque()
@@ -93,6 +94,7 @@ class RedisBus(InMemoryBus):
         self.dead_lettered = 0
         self.reclaimed = 0
         self.connected = True
+        self.failure: str | None = None  # a task of the bus died: the process must not look healthy
         self.lag: dict[str, int] = {}
         self.pending: dict[str, int] = {}
 
@@ -133,6 +135,8 @@ class RedisBus(InMemoryBus):
             asyncio.create_task(self._maintain_loop(), name="bus.redis.maintain"),
         ]
         self._acker = asyncio.create_task(self._ack_loop(), name="bus.redis.ack")
+        for task in (*self._tasks, self._acker):
+            task.add_done_callback(self._task_ended)
 
     async def drain(self) -> None:
         """Stop taking entries; the batch in hand is finished and acknowledged first."""
@@ -177,6 +181,11 @@ class RedisBus(InMemoryBus):
             if not self._awaiting and not self._publisher.pending:
                 return
 
+    async def handled_batch(self) -> None:
+        """Until the reader has finished another batch (handled, skipped or dead-lettered)."""
+        self._progress.clear()
+        await self._progress.wait()
+
     async def ready(self) -> None:
         await self.settled()
         await super().ready()
@@ -202,8 +211,8 @@ class RedisBus(InMemoryBus):
                 )
                 self._connected(True)
             except ResponseError as exc:
-                if "NOGROUP" not in str(exc):
-                    raise
+                if "NOGROUP" not in str(exc) and "UNBLOCKED" not in str(exc):
+                    raise  # NOGROUP: the group is gone; UNBLOCKED: a stream read from was deleted
                 log.warning("bus.redis_group_lost", group=self.group, error=str(exc))
                 self._ungrouped.update(self._reading)  # Redis lost its data: groups again, from the start
                 await self._ensure_groups(start="0")
@@ -216,13 +225,17 @@ class RedisBus(InMemoryBus):
             if backlog and not entries:
                 backlog = False
                 continue
-            await self._handle(entries, redelivered=backlog)
+            try:
+                await self._handle(entries)
+            except RETRYABLE as exc:  # what was not acknowledged is read again from the backlog
+                await self._lost(exc)
+                backlog = True
 
-    async def _handle(self, entries: list[Entry], *, redelivered: bool) -> None:
+    async def _handle(self, entries: list[Entry]) -> None:
         async with self._handling:
             done: dict[str, list[bytes]] = {}
             ids: list[str] = []
-            skip = await self._persisted_seen(entries) if redelivered and self.persist_seen else set()
+            skip = await self._persisted_seen(entries) if self.persist_seen else set()
             publish = InMemoryBus.publish
             seen = self._seen
             awaiting = self._awaiting
@@ -263,6 +276,7 @@ class RedisBus(InMemoryBus):
             else:
                 await self._ack(done, ids)
             self._trim_seen()
+            self._progress.set()
             if not awaiting:
                 self._settled.set()
 
@@ -285,7 +299,11 @@ class RedisBus(InMemoryBus):
                 ids.append(decode_envelope(data).event_id)
             except UndecodableEvent:
                 continue
-        return await wire.seen_among(self.client, self.streams.seen(self.group), ids)
+        while True:
+            try:
+                return await wire.seen_among(self.client, self.streams.seen(self.group), ids)
+            except RETRYABLE as exc:
+                await self._lost(exc)
 
     def _handler_failed(self, topic: str, handler: Handler, exc: Exception, event: Any) -> None:
         self._failed = True
@@ -367,12 +385,23 @@ class RedisBus(InMemoryBus):
                     retry.append((key, entry_id, data))
             if retry:
                 self.reclaimed += len(retry)
-                await self._handle(retry, redelivered=True)
+                await self._handle(retry)
         return claimed_total
 
     async def refresh_stats(self) -> None:
         """Lag and pending count of this group on every stream read (for the metrics)."""
         self.lag, self.pending = await wire.group_stats(self.client, list(self._reading), self.group)
+
+    def _task_ended(self, task: asyncio.Task[None]) -> None:
+        if task.cancelled() or task.exception() is None:
+            return
+        self.failure = f"{task.get_name()} died: {task.exception()!r}"
+        log.critical(
+            "bus.redis_task_died",
+            task=task.get_name(),
+            error=repr(task.exception()),
+            exc_info=task.exception(),
+        )
 
     # -- connection ----------------------------------------------------------------------------
     async def _ensure_groups(self, start: str | None = None) -> None:
@@ -395,7 +424,7 @@ class RedisBus(InMemoryBus):
 
     @property
     def healthy(self) -> bool:
-        return self.connected and self._publisher.connected
+        return self.connected and self._publisher.connected and self.failure is None
 
     @property
     def unwritten(self) -> int:

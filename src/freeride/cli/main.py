@@ -14,6 +14,7 @@ from freeride.cli.backtest import register as register_backtest
 from freeride.cli.bot import register as register_bot
 from freeride.cli.broker import register as register_broker
 from freeride.cli.config import register as register_config
+from freeride.cli.dlq import register as register_dlq
 from freeride.cli.doctor import register as register_doctor
 from freeride.cli.events import register as register_events
 from freeride.cli.live import register as register_live
@@ -41,6 +42,7 @@ register_research(app)
 register_anomalies(app)
 register_audit(app)
 register_bot(app)
+register_dlq(app)
 
 __all__ = ["_run", "app", "main"]
 

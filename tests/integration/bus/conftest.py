@@ -1,0 +1,8 @@
+"""The Redis bus tests reuse the contract suite's Redis helpers (a unique prefix per test)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parents[2] / "contract"))
