@@ -6,14 +6,17 @@ on a cluster as on this machine's cores. The bars are scattered once to every wo
 with each job), and results are taken in completion order (``distributed.as_completed``), which
 is what a progress bar follows.
 
+Jobs travel in small batches (about ``TASKS_PER_THREAD`` tasks per worker thread), since a Dask
+task's scheduling costs more than one short backtest; the progress callback still gets every row.
 Dask's scheduler, not this module, keeps a sweep whole when a worker dies: the jobs that worker
-held are run again on another (up to ``distributed.scheduler.allowed-failures`` deaths per job),
+held are run again on another (up to ``distributed.scheduler.allowed-failures`` deaths per task),
 and the broadcast bars are still on the survivors. ``distributed`` is imported only here, and only
 when a cluster is asked for: it is the optional ``dask`` extra.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -30,7 +33,20 @@ if TYPE_CHECKING:
 
 _LOCAL = re.compile(r"^local:(\d+)$")
 _REMOTE = re.compile(r"^(tcp|tls|ws|wss)://[^\s/]+:\d+/?$")
+TASKS_PER_THREAD = 16
 EXTRA_HINT = "--cluster needs Dask: pip install 'freeride[dask]'"
+
+
+def _batches(jobs: int, threads: int) -> list[range]:
+    """Jobs cut into about ``TASKS_PER_THREAD`` tasks per worker thread: a Dask task costs about a
+    millisecond of scheduling, more than one short backtest, so each task runs a few of them."""
+    size = max(1, math.ceil(jobs / max(1, threads * TASKS_PER_THREAD)))
+    return [range(i, min(jobs, i + size)) for i in range(0, jobs, size)]
+
+
+def evaluate_batch(jobs: list[bytes], engine: str, window: Window, bars: list[BarArrays]) -> list[bytes]:
+    """One Dask task: a few jobs, each as the process pool's workers run it."""
+    return [evaluate_encoded(job, engine, window, bars) for job in jobs]
 
 
 def check_address(address: str) -> int | None:
@@ -111,19 +127,21 @@ class DaskRunner:
         from distributed import as_completed
 
         client = self.client
+        batches = _batches(len(specs), sum(client.nthreads().values()))
         futures = client.map(
-            evaluate_encoded,
-            [msgspec.msgpack.encode(s) for s in specs],
+            evaluate_batch,
+            [[msgspec.msgpack.encode(specs[i]) for i in batch] for batch in batches],
             engine=engine,
             window=window,
             bars=self._scattered,
             pure=False,
         )
-        index = {f.key: i for i, f in enumerate(futures)}
+        index = {f.key: batch for f, batch in zip(futures, batches, strict=True)}
         rows: list[SweepRow | None] = [None] * len(specs)
         for future in as_completed(futures):
-            row = msgspec.msgpack.decode(future.result(), type=SweepRow)
-            rows[index[future.key]] = row
-            if on_result is not None:
-                on_result(row)
+            for i, answer in zip(index[future.key], future.result(), strict=True):
+                row = msgspec.msgpack.decode(answer, type=SweepRow)
+                rows[i] = row
+                if on_result is not None:
+                    on_result(row)
         return [r for r in rows if r is not None]
