@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Mapping
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from freeride.config.doctor import DEFAULT_TIMEOUT, CheckResult, check_settings, run_checks
@@ -17,6 +18,8 @@ from freeride.ports.secrets import SecretStore
 StoresFactory = Callable[[Settings], Mapping[str, SecretStore]]
 # The online probes (``app.doctor_online.online_checks``): settings, the secret chain, seconds each.
 OnlineChecks = Callable[[Settings, ChainedSecretStore, float], Awaitable[list[CheckResult]]]
+# The offline checks that read the shipped instruments and the stored rules (``app.doctor_local``).
+LocalChecks = Callable[[Settings], Awaitable[list[CheckResult]]]
 
 
 def _no_adapter_stores(settings: Settings) -> Mapping[str, SecretStore]:
@@ -24,7 +27,11 @@ def _no_adapter_stores(settings: Settings) -> Mapping[str, SecretStore]:
 
 
 def register(
-    app: typer.Typer, *, stores: StoresFactory | None = None, online: OnlineChecks | None = None
+    app: typer.Typer,
+    *,
+    stores: StoresFactory | None = None,
+    online: OnlineChecks | None = None,
+    local: LocalChecks | None = None,
 ) -> None:
     """Add the ``doctor`` command to ``app``.
 
@@ -32,7 +39,8 @@ def register(
     the settings; the composition root passes them, since only it may pick adapters. Without it,
     a store named in the order but not given is reported as unavailable. ``online`` runs the
     ``--online`` probes, which talk to providers, the broker and Discord through real adapters:
-    the composition root passes them for the same reason.
+    the composition root passes them for the same reason. ``local`` adds the offline checks of
+    the settings' symbols and the stored alert rules' channels.
     """
     make_stores = stores if stores is not None else _no_adapter_stores
 
@@ -51,9 +59,12 @@ def register(
         if settings is None:
             console.print("[bold red]Settings are invalid:[/]")
             for result in problems:
-                console.print(f"[red]✗[/] {result.name}: {result.message} — {result.fix}", highlight=False)
+                line = escape(f"{result.name}: {result.message} — {result.fix}")
+                console.print(f"[red]✗[/] {line}", highlight=False)
             raise typer.Exit(code=1)
-        results, offline = asyncio.run(_checks(settings, make_stores(settings), timeout, online, probe=probe))
+        results, offline = asyncio.run(
+            _checks(settings, make_stores(settings), timeout, online, local, probe=probe)
+        )
         console.print(_table(results, offline))
         failed = [r for r in results if not r.ok]
         if failed:
@@ -67,6 +78,7 @@ async def _checks(
     extra: Mapping[str, SecretStore],
     timeout_s: float,
     online: OnlineChecks | None,
+    local: LocalChecks | None = None,
     *,
     probe: bool,
 ) -> tuple[list[CheckResult], int]:
@@ -76,6 +88,8 @@ async def _checks(
     only once the offline rows showed the key exists and the settings are sound.
     """
     results = await run_checks(settings, extra_stores=extra, timeout_s=timeout_s)
+    if local is not None:
+        results += await local(settings)
     offline = len(results)
     if not probe:
         return results, offline
@@ -105,5 +119,5 @@ def _table(results: list[CheckResult], offline: int | None = None) -> Table:
             mark = "[yellow]![/]"
         else:
             mark = "[green]✓[/]"
-        table.add_row(mark, result.name, result.message, result.fix)
+        table.add_row(mark, escape(result.name), escape(result.message), escape(result.fix))
     return table

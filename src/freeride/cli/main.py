@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from freeride.app.doctor_local import local_checks
 from freeride.app.doctor_online import online_checks
 from freeride.app.secrets import extra_secret_stores
 from freeride.cli import run as _run  # registers ``freeride run`` on the app
@@ -25,7 +26,7 @@ from freeride.cli.research import register as register_research
 from freeride.cli.service import register as register_service
 from freeride.cli.watch import register as register_watch
 
-register_doctor(app, stores=extra_secret_stores, online=online_checks)
+register_doctor(app, stores=extra_secret_stores, online=online_checks, local=local_checks)
 register_market(app)
 register_backtest(app)
 register_alerts(app)

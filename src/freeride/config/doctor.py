@@ -8,12 +8,14 @@ each problem on one line with its fix.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from freeride.config.brokers import BROKER_SECRETS
 from freeride.config.problems import InvalidSettings
 from freeride.config.secrets import ChainedSecretStore, FileSecretStore, build_secret_store
 from freeride.config.settings import PROVIDERS_NEEDING_KEYS, Settings, load_settings
@@ -66,6 +68,8 @@ async def run_checks(
         *redis,
         *check_secret_stores(store),
         *check_providers(settings, store),
+        *check_broker(settings, store),
+        *check_channels(settings),
         *check_feeds(settings),
     ]
 
@@ -297,3 +301,91 @@ def check_feeds(settings: Settings) -> list[CheckResult]:
         else:
             results.append(CheckResult(name, True, f"reads {path}"))
     return results
+
+
+def check_broker(settings: Settings, store: SecretStore) -> list[CheckResult]:
+    """The configured broker can work: Alpaca has both keys, Robinhood a stored session."""
+    broker = settings.execution.broker
+    name = f"broker: {broker}"
+    if broker == "alpaca":
+        alpaca = settings.execution.alpaca
+        given = {"alpaca_key_id": alpaca.key_id, "alpaca_secret_key": alpaca.secret_key}
+        missing: list[str] = []
+        for secret in BROKER_SECRETS["alpaca"]:
+            if given.get(secret) is not None:
+                continue
+            try:
+                found = store.get(secret)
+            except SecretStoreError as exc:
+                return [CheckResult(name, False, f"cannot look up {secret}: {exc.problem}", exc.fix)]
+            if not found:
+                missing.append(secret)
+        if missing:
+            what = (
+                f"alpaca needs {' and '.join(missing)}, and neither is set"
+                if len(missing) == 2
+                else f"alpaca needs {missing[0]}, which is not set"
+            )
+            fix = "; ".join(
+                f"set FREERIDE_EXECUTION__ALPACA__{m.removeprefix('alpaca_').upper()} "
+                f"or store the secret {m} (FREERIDE_SECRET_{m.upper()})"
+                for m in missing
+            )
+            return [
+                CheckResult(
+                    name, False, what, f"{fix} — or trade on paper (FREERIDE_EXECUTION__BROKER=paper)"
+                )
+            ]
+        mode = "paper" if alpaca.paper else "live"
+        return [CheckResult(name, True, f"alpaca ({mode}): key id and secret key found")]
+    if broker == "robinhood":
+        return [_robinhood_session(name, store)]
+    return [CheckResult(name, True, f"{broker}: simulated fills, no account needed")]
+
+
+def _robinhood_session(name: str, store: SecretStore) -> CheckResult:
+    login = "run `freeride broker login robinhood` (it stores the session in the secret store)"
+    try:
+        stored = store.get("robinhood_tokens")
+    except SecretStoreError as exc:
+        return CheckResult(name, False, f"cannot look up robinhood_tokens: {exc.problem}", exc.fix)
+    if not stored:
+        return CheckResult(name, False, "robinhood has no stored session (secret robinhood_tokens)", login)
+    try:
+        tokens = json.loads(stored)
+    except ValueError:
+        tokens = None
+    if not isinstance(tokens, dict) or not tokens.get("refresh_token"):
+        return CheckResult(
+            name, False, "the stored robinhood session cannot be read (robinhood_tokens)", login
+        )
+    return CheckResult(name, True, "robinhood: a stored session (refreshed before it expires)")
+
+
+def check_channels(settings: Settings) -> list[CheckResult]:
+    """Every channel the settings name exists (``alerts.default_notify``; the operator channel is
+    checked when the settings load)."""
+    configured = settings.notify.channels
+    unknown = [ch for ch in settings.alerts.default_notify if ch not in configured]
+    if not unknown:
+        return [CheckResult("channels", True, f"configured: {', '.join(configured) or 'none'}")]
+    names = ", ".join(repr(ch) for ch in unknown)
+    return [
+        CheckResult(
+            "channels",
+            False,
+            f"alerts.default_notify names channel {names}, which is not configured",
+            channel_fix(configured, "remove it from FREERIDE_ALERTS__DEFAULT_NOTIFY"),
+        )
+    ]
+
+
+def channel_fix(configured: list[str], other: str) -> str:
+    """How to fix a reference to a channel that does not exist: what is configured, what to do."""
+    if not configured:
+        return (
+            "no channel is configured: add one under [notify] in freeride.toml (e.g. "
+            'FREERIDE_NOTIFY__DISCORD=\'{"alerts": "https://discord.com/api/webhooks/…"}\'), '
+            f"or {other}"
+        )
+    return f"configured: {', '.join(configured)}; use one of them, add the channel under [notify], or {other}"

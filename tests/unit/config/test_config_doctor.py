@@ -67,6 +67,8 @@ async def test_everything_fine_by_default(tmp_path: Path) -> None:
         "secrets: env",
         "secrets: file",
         "provider: replay",
+        "broker: paper",
+        "channels",
         "feed: GOOG 1d",
         "feed: EUR/USD 1h",
     ]
