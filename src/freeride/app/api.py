@@ -35,7 +35,7 @@ from freeride.alerts.service import AlertService
 from freeride.app.alerts import AlertsSetup, checked_alert_service
 from freeride.app.backtest_jobs import BacktestJobs
 from freeride.app.backtest_reports import BacktestReports
-from freeride.app.discord import build_discord_rest
+from freeride.app.discord import DiscordPosting, build_discord_rest
 from freeride.app.http_guard import SlowClientGuard
 from freeride.app.live import LiveViews
 from freeride.app.research import ResearchSetup
@@ -207,6 +207,15 @@ def build_api_state(
         discord=settings.discord if settings.discord.enabled else None,
         discord_rest=build_discord_rest(settings, clock) if settings.discord.enabled else None,
     )
+
+
+def serve_discord(state: ApiState, posting: DiscordPosting | None) -> None:
+    """Let the API's bot use the channel posting's client (one global limit for the whole bot)
+    and its subscriptions (``/subscribe``)."""
+    if posting is None or state.discord is None:
+        return
+    state.discord_rest = posting.rest
+    state.chat_topics = posting.topics
 
 
 class _QuietServer(uvicorn.Server):

@@ -23,7 +23,8 @@ from starlette.types import ASGIApp
 from freeride.adapters.paper.broker import PaperBroker
 from freeride.adapters.replay import ReplayFeed, ReplaySource
 from freeride.app.alerts import build_alerts
-from freeride.app.api import ApiServer, ApiState, build_api_state, trusted_proxies
+from freeride.app.api import ApiServer, ApiState, build_api_state, serve_discord, trusted_proxies
+from freeride.app.discord import discord_posting
 from freeride.app.execution import replay_order_manager
 from freeride.app.gateway import build_market_data
 from freeride.app.ops import build_ops
@@ -172,6 +173,8 @@ async def run_embedded(
         ops.watch_recorder(recorder)
         rt.add_all(ops.components)
         rt.add_all(alerts.components if alerts else [])
+        posting = await discord_posting(settings, bus, clock, alerts)
+        rt.add_all([posting.poster] if posting else [])
         rt.add(router)
         rt.add_all(s.host for s in sleeves)
         server = None
@@ -195,6 +198,7 @@ async def run_embedded(
             state.research = await build_research(settings, bus, engine, clock, market.gateway)
             rt.add(market.gateway)
             rt.add_all([state.research.news_gateway, state.research.service])
+            serve_discord(state, posting)
             server = rt.add(
                 ApiServer(serve(state), settings.api, clock, trusted_proxies=trusted_proxies(settings))
             )

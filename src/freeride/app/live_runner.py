@@ -35,7 +35,7 @@ from starlette.types import ASGIApp
 
 from freeride.app import price_source
 from freeride.app.alerts import AlertsSetup, build_alerts
-from freeride.app.api import ApiServer, ApiState, build_api_state, trusted_proxies
+from freeride.app.api import ApiServer, ApiState, build_api_state, serve_discord, trusted_proxies
 from freeride.app.brokers import build_broker
 from freeride.app.continuity import (
     PaperAccount,
@@ -45,6 +45,7 @@ from freeride.app.continuity import (
     resume_strategies,
     warm_up,
 )
+from freeride.app.discord import discord_posting
 from freeride.app.execution import build_execution
 from freeride.app.gateway import Transports, build_market_data
 from freeride.app.live_status import LiveStatus, LiveSummary
@@ -236,6 +237,8 @@ async def _run(
         ops.watch_recorder(recorder)
         rt.add_all(ops.components)
         rt.add_all(alerts.components if alerts else [])
+        posting = await discord_posting(settings, bus, clock, alerts)
+        rt.add_all([posting.poster] if posting else [])
         rt.add_all(execution.components)
         rt.add(market.gateway)
         core = len(rt.components)
@@ -267,6 +270,7 @@ async def _run(
             state.hours = hours
             state.market_instruments = list({i.symbol: i for i in [*instruments, *watched]}.values())
             state.research = research
+            serve_discord(state, posting)
             server = rt.add(
                 ApiServer(serve(state), settings.api, clock, trusted_proxies=trusted_proxies(settings))
             )

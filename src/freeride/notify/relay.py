@@ -43,7 +43,7 @@ import structlog
 from freeride.bus import topics
 from freeride.bus.system_events import SystemEvents
 from freeride.core.clock import NS_PER_SECOND, Clock, ns_to_datetime
-from freeride.core.component import Component
+from freeride.core.component import Component, ComponentState
 from freeride.core.errors import AuthError, InvalidInput, RateLimited
 from freeride.core.notify import ChannelGone, Delivery, DeliveryStatus, Notification, OutboxItem, OutboxReady
 from freeride.core.system import Level
@@ -114,6 +114,18 @@ class OutboxRelay(Component):
         self._tasks = []
         for notifier in self.notifiers.values():
             await notifier.aclose()
+
+    def add_notifier(self, notifier: Notifier) -> bool:
+        """Deliver to one more channel from now on (a Discord channel ``/subscribe`` named while
+        running); its loop starts at once when the relay runs. ``False`` when it was there already."""
+        name = notifier.channel
+        if name in self.notifiers:
+            return False
+        self.notifiers[name] = notifier
+        self._wake[name] = asyncio.Event()
+        if self.state is ComponentState.RUNNING:
+            self._tasks.append(self.spawn(partial(self._channel_loop, name), f"{self.name}:{name}"))
+        return True
 
     def _on_ready(self, event: object) -> None:
         """New items wait: wake the channels they are for (every channel when not said)."""

@@ -27,8 +27,8 @@ from freeride.core.latency import LatencyHistogram
 from freeride.core.market import Bar, Quote, Trade
 from freeride.core.notify import Notification
 from freeride.core.orders import AccountState, Order, OrderStatus
-from freeride.core.system import Level
 from freeride.ops.anomaly.monitor import Monitor, Rules, SessionCheck, always_open
+from freeride.ops.anomaly.notes import anomaly_notification
 from freeride.ports.bus import Bus, Subscription
 from freeride.ports.journal import JournalQuery, JournalRepository
 from freeride.ports.notify import OutboxRepository
@@ -203,21 +203,8 @@ class AnomalyWatch(Component):
             why=event.why,
         )
         now = self._clock.now_ns()
-        opened = isinstance(event, Anomaly)
         for channel in self.channels:
-            self._unsent.append(
-                Notification(
-                    channel=channel,
-                    title=("⚠️ anomaly: " if opened else "✅ resolved: ") + event.key,
-                    text=event.why,
-                    fields={"value": f"{event.value:,.6g}", "baseline": f"{event.baseline:,.6g}"},
-                    level=Level.WARNING if opened else Level.INFO,
-                    source="ops",
-                    key=event.key,
-                    ts_event=event.ts_event,
-                    ts_init=now,
-                )
-            )
+            self._unsent.append(anomaly_notification(event, channel, now))
 
     async def _flush(self) -> None:
         if not self._unsent or self._outbox is None:
