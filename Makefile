@@ -51,7 +51,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/service.py
 	$(BIN)/python benchmarks/ops.py
 	$(BIN)/python benchmarks/abuse.py
-	$(BIN)/python benchmarks/scale_dask.py
+	$(BIN)/python benchmarks/scale.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build dist src/*.egg-info
