@@ -35,6 +35,7 @@ ENGINES = ("event", "vector")
 class SweepRow(msgspec.Struct, frozen=True, kw_only=True):
     params: dict[str, Any]
     metrics: dict[str, Any]
+    strategy: str = ""  # which strategy ran (rows of several strategies are ranked together)
 
 
 OnResult = Callable[[SweepRow], None]
@@ -54,7 +55,8 @@ def evaluate(spec: BacktestSpec, bars: Sequence[BarArrays], engine: str) -> Swee
     metrics = result.metrics.to_json()
     metrics["trades"] = result.trades_opened
     metrics["final_equity"] = round(result.final_equity_float, 2)
-    return SweepRow(params={k: plain(v) for k, v in spec.params.items()}, metrics=metrics)
+    params = {k: plain(v) for k, v in spec.params.items()}
+    return SweepRow(params=params, metrics=metrics, strategy=spec.strategy)
 
 
 def expand(base: BacktestSpec, grid: dict[str, list[Any]]) -> tuple[list[BacktestSpec], list[str]]:

@@ -1,4 +1,4 @@
-"""``freeride backtest``, ``sweep``, ``walkforward`` and ``runs``: research from the command line.
+"""``freeride backtest``, ``sweep``, ``walkforward``, ``compare``, ``runs``: research from the command line.
 
 Everything the user typed is checked (strategy, parameters, costs, files) before any bar is run;
 a problem is one line on stderr naming what is wrong, and exit code 2.
@@ -33,12 +33,14 @@ Engine = Annotated[
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``backtest``, ``sweep``, ``walkforward`` and ``runs`` to ``app``."""
+    """Add ``backtest``, ``sweep``, ``walkforward``, ``compare`` and ``runs`` to ``app``."""
+    from freeride.cli.compare import register as register_compare
     from freeride.cli.optimise import register as register_optimise
 
     app.command("backtest")(c.with_costs(backtest))
     app.command("runs")(runs)
     register_optimise(app)
+    register_compare(app)
 
 
 def backtest(

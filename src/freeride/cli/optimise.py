@@ -22,6 +22,7 @@ from freeride.app.backtest import run_id_for, store_result
 from freeride.backtest.cluster import DaskRunner, check_address
 from freeride.backtest.grid import parse_grid
 from freeride.backtest.report.walkforward import walkforward_data, write_walkforward_report
+from freeride.backtest.spec import BacktestSpec
 from freeride.backtest.sweep import HEADLINE, InlineRunner, ProcessRunner, Runner, SweepRow, expand, rank
 from freeride.backtest.walkforward import Fold, walk_forward
 from freeride.cli import _backtest_common as c
@@ -47,7 +48,7 @@ def register(app: typer.Typer) -> None:
     app.command("walkforward")(c.with_costs(walkforward))
 
 
-def _progress(total: int, label: str, quiet: bool) -> Progress:
+def progress_bar(total: int, label: str, quiet: bool) -> Progress:
     columns = (
         TextColumn(f"[bold]{label}"),
         BarColumn(),
@@ -58,7 +59,7 @@ def _progress(total: int, label: str, quiet: bool) -> Progress:
     return Progress(*columns, console=c.err_console, disable=quiet, transient=False)
 
 
-def _runner(bars: list[BarArrays], workers: int | None, jobs: int, cluster: str | None = None) -> Runner:
+def runner_for(bars: list[BarArrays], workers: int | None, jobs: int, cluster: str | None = None) -> Runner:
     if cluster is not None:
         return DaskRunner(bars, cluster)
     if workers == 1 or jobs < 4:
@@ -66,9 +67,29 @@ def _runner(bars: list[BarArrays], workers: int | None, jobs: int, cluster: str 
     return ProcessRunner(bars, workers)
 
 
-def _close(runner: Runner) -> None:
+def close_runner(runner: Runner) -> None:
     if isinstance(runner, ProcessRunner | DaskRunner):
         runner.close()
+
+
+def run_jobs(
+    bars: list[BarArrays],
+    specs: list[BacktestSpec],
+    engine: str,
+    workers: int | None,
+    cluster: str | None,
+    *,
+    label: str,
+    quiet: bool,
+) -> list[SweepRow]:
+    """Every spec on the chosen runner, with a progress bar that moves as each job completes."""
+    with progress_bar(len(specs), label, quiet) as bar:
+        task = bar.add_task(label, total=len(specs))
+        runner = runner_for(bars, workers, len(specs), cluster)
+        try:
+            return runner.run(specs, engine, lambda _row: bar.advance(task))
+        finally:
+            close_runner(runner)
 
 
 def sweep(
@@ -100,13 +121,7 @@ def sweep(
         url = None if no_store else c.database_url(db)
         bars = c.checked_bars(files)
         started = LiveClock().now_ns()
-        with _progress(len(specs), "sweep", as_json) as bar:
-            task = bar.add_task("sweep", total=len(specs))
-            runner = _runner(bars, workers, len(specs), cluster)
-            try:
-                rows = runner.run(specs, engine, lambda _row: bar.advance(task))
-            finally:
-                _close(runner)
+        rows = run_jobs(bars, specs, engine, workers, cluster, label="sweep", quiet=as_json)
         ranked = rank(rows, metric)
         out: dict[str, Any] = {
             "strategy": strategy,
@@ -199,16 +214,16 @@ def walkforward(
         url = None if no_store else c.database_url(db)
         bars = c.checked_bars(files)
         started = LiveClock().now_ns()
-        runner = _runner(bars, workers, len(specs), cluster)
+        runner = runner_for(bars, workers, len(specs), cluster)
         try:
-            with _progress(0, "walk-forward", as_json) as bar:
+            with progress_bar(0, "walk-forward", as_json) as bar:
                 task = bar.add_task("folds", total=None)
                 wf = walk_forward(
                     base, grid, bars, train=train, test=test, step=step, metric=metric, engine=engine,
                     runner=runner, on_fold=lambda _fold: bar.advance(task),
                 )  # fmt: skip
         finally:
-            _close(runner)
+            close_runner(runner)
         symbols = [b.symbol for b in bars]
         header: dict[str, Any] = {
             "strategy": strategy,

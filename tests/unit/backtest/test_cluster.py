@@ -84,7 +84,7 @@ def test_walk_forward_on_dask_equals_inline(scheduler: str, goog: BarArrays) -> 
     assert len(got.trades) == len(expected.trades)
 
 
-def test_cli_sweep_with_cluster_prints_the_pool_result(
+def test_cli_sweep_and_compare_with_cluster_print_the_local_result(
     scheduler: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for key in [k for k in os.environ if k.startswith("FREERIDE_")]:
@@ -103,6 +103,14 @@ def test_cli_sweep_with_cluster_prints_the_pool_result(
         return out
 
     assert results(["--cluster", scheduler]) == results(["--workers", "2"])
+    compare = (
+        f"compare sma_cross ema_cross rsi_reversion donchian_breakout --data {GOOG} --symbol GOOG "
+        "--param size=50 --engine event --json"
+    ).split()
+    on_dask = CliRunner().invoke(app, [*compare, "--cluster", scheduler])
+    alone = CliRunner().invoke(app, [*compare, "--workers", "1"])
+    assert on_dask.exit_code == 0, on_dask.output
+    assert json.loads(on_dask.stdout) == json.loads(alone.stdout)
     refused = CliRunner().invoke(app, [*line, "--cluster", "scheduler:8786"])
     assert refused.exit_code == 2
     assert "--cluster must be a scheduler address" in refused.output
