@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 from deploy_cli import DEPLOY, ROLES, freeride_cli, need_worker_command, parse
 
+from freeride.config.settings import Settings
+
 pycep = pytest.importorskip("pycep", reason="pycep-parser is in the dev extra")
 
 BICEP = DEPLOY / "azure" / "main.bicep"
@@ -93,6 +95,39 @@ def test_the_apps_read_secrets_from_key_vault_through_the_managed_identity(bicep
         env
     )
     assert env["AZURE_CLIENT_ID"]["value"] == accessor(f"{identity_name}.properties.clientId")
+
+
+# plausible values of what the Key Vault references and expressions resolve to in Azure
+RESOLVED = {
+    "database-url": "postgresql+asyncpg://freeride:pw@freeride-pg-x.postgres.database.azure.com:5432/freeride?ssl=require",
+    "redis-url": "rediss://:a%2Bkey%3D@freeride-redis-x.redis.cache.windows.net:6380/0",
+    "appinsights-connection-string": "InstrumentationKey=00000000-0000-0000-0000-000000000000",
+    "vault.properties.vaultUri": "https://freeride-kv-x.vault.azure.net/",
+    "identity.properties.clientId": "00000000-0000-0000-0000-000000000000",
+}
+
+
+def expression(value: Any) -> str:
+    """``a.b.c`` back from pycep's accessor form."""
+    if isinstance(value, str):
+        return value
+    operands = value["operator"]["operands"]
+    return f"{operands['operand_1']}.{expression(operands['operand_2'])}"
+
+
+def test_the_apps_environment_is_settings_freeride_accepts(
+    bicep: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (app,) = of_type(bicep, "Microsoft.App/containerApps").values()
+    (container,) = body(app)["properties"]["template"]["containers"]
+    for env in container["env"]:
+        value = RESOLVED[env["secretRef"]] if "secretRef" in env else env["value"]
+        monkeypatch.setenv(env["name"], RESOLVED.get(expression(value), expression(value)))
+    settings = Settings()
+    assert settings.bus.backend == "redis"
+    assert settings.secrets.order == ["env", "azure_keyvault"]
+    assert settings.redis_url is not None
+    assert settings.redis_url.startswith("rediss://")
 
 
 def test_the_identity_may_read_the_vault_secrets_and_the_vault_uses_rbac(bicep: dict[str, Any]) -> None:

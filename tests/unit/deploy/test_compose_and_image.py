@@ -9,7 +9,9 @@ install`` writes.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -28,6 +30,7 @@ from deploy_cli import (
 )
 from ruamel.yaml import YAML
 
+from freeride.config.settings import Settings
 from freeride.ops.systemd import UnitSpec, render
 
 COMPOSE = DEPLOY / "compose.yaml"
@@ -47,6 +50,11 @@ def freeride_services() -> dict[str, list[str]]:
         for name, service in compose()["services"].items()
         if service.get("build") and "entrypoint" not in service
     }
+
+
+def freeride_services_full() -> list[dict[str, Any]]:
+    """Every service built from the image, Dask's included."""
+    return [service for service in compose()["services"].values() if service.get("build")]
 
 
 def check_jsonschema(path: Path) -> subprocess.CompletedProcess[str]:
@@ -110,6 +118,16 @@ def test_compose_has_the_stores_every_role_dask_and_monitoring() -> None:
     mounted = {v.split(":")[0] for s in ("prometheus", "grafana") for v in services[s]["volumes"]}
     for source in mounted - {"prometheus-data", "grafana-data"}:
         assert (DEPLOY / source).exists(), f"compose mounts {source}, which deploy/ does not ship"
+
+
+def test_the_workers_environment_is_settings_freeride_accepts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An unknown or misspelt FREERIDE_* variable stops freeride at start; here it fails first."""
+    (environment,) = {json.dumps(s["environment"], sort_keys=True) for s in freeride_services_full()}
+    for name, value in json.loads(environment).items():
+        monkeypatch.setenv(name, re.sub(r"\$\{[^}]*\}", "a-password", value))
+    settings = Settings()
+    assert settings.bus.backend == "redis"
+    assert settings.database_url.startswith("postgresql+asyncpg://freeride:a-password@postgres:5432/")
 
 
 def test_every_freeride_command_in_compose_and_systemd_is_one_the_cli_accepts() -> None:
