@@ -118,9 +118,27 @@ def build_alerts(
     )
     writer = FiringWriter(repo, queue, bus, clock, default_channels=settings.alerts.default_notify)
     sync = RuleSync(repo, engine, clock, settings.alerts.sync_interval_s)
+    relay = build_relay(settings, bus, db, clock, transports=transports, outbox=outbox)
+    intake = build_intake(settings, bus, clock, passphrase=passphrase)
+    service = checked_alert_service(settings, db, clock, engine)
+    return AlertsSetup(
+        engine=engine, writer=writer, sync=sync, relay=relay, intake=intake, service=service, outbox=outbox
+    )
+
+
+def build_relay(
+    settings: Settings,
+    bus: Bus,
+    db: AsyncEngine,
+    clock: Clock,
+    *,
+    transports: Transports | None = None,
+    outbox: OutboxRepository | None = None,
+) -> OutboxRelay:
+    """The outbox relay alone (the notifier worker's whole job)."""
     notify = settings.notify
-    relay = OutboxRelay(
-        outbox,
+    return OutboxRelay(
+        outbox or OutboxRepository(db),
         build_notifiers(settings, clock, transports),
         bus,
         clock,
@@ -131,8 +149,14 @@ def build_alerts(
         ),
         states=ChannelStateRepository(db),
     )
+
+
+def build_intake(
+    settings: Settings, bus: Bus, clock: Clock, *, passphrase: str | None = None
+) -> WebhookIntake:
+    """The TradingView webhook intake alone (the API worker takes webhooks, alerts workers rules)."""
     tv = settings.alerts.tradingview
-    intake = WebhookIntake(
+    return WebhookIntake(
         IntakeConfig(
             passphrase=passphrase if passphrase is not None else _passphrase(settings),
             allow_ips=tuple(tv.allow_ips),
@@ -142,10 +166,6 @@ def build_alerts(
         ),
         bus,
         clock,
-    )
-    service = checked_alert_service(settings, db, clock, engine)
-    return AlertsSetup(
-        engine=engine, writer=writer, sync=sync, relay=relay, intake=intake, service=service, outbox=outbox
     )
 
 

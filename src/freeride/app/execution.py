@@ -27,6 +27,7 @@ from freeride.ports.broker import Broker
 from freeride.ports.bus import Bus
 from freeride.ports.notify import OutboxRepository
 from freeride.storage.execution import SqlControlStore, SqlExecutionStore
+from freeride.storage.leases import Fence
 
 # Broker updates (acks, fills) are written behind in batches at most this old; see execution.writer.
 WRITE_LINGER_S = 0.2
@@ -94,9 +95,12 @@ def build_execution(
     clock: Clock,
     broker: Broker,
     outbox: OutboxRepository | None = None,
+    *,
+    fence: Fence | None = None,
 ) -> ExecutionSetup:
     """Live execution over ``broker`` (see ``app.brokers.build_broker``); with ``outbox``, every
-    execution error and critical is also a notification on each configured channel."""
+    execution error and critical is also a notification on each configured channel; with
+    ``fence`` (an execution worker's lease), every order write checks the lease is still held."""
     ex = settings.execution
     controls = SqlControlStore(engine)
     manager = OrderManager(
@@ -104,7 +108,7 @@ def build_execution(
         clock,
         brokers={},
         default_broker=broker,
-        store=SqlExecutionStore(engine, clock.now_ns()),
+        store=SqlExecutionStore(engine, clock.now_ns(), fence=fence),
         controls=controls,
         risk=RiskManager(ex.risk),
         config=manager_config(settings, ex.run_id()),

@@ -25,6 +25,7 @@ from freeride.cli.orders import register as register_orders
 from freeride.cli.research import register as register_research
 from freeride.cli.service import register as register_service
 from freeride.cli.watch import register as register_watch
+from freeride.cli.worker import register as register_worker
 
 register_doctor(app, stores=extra_secret_stores, online=online_checks, local=local_checks)
 register_market(app)
@@ -44,6 +45,7 @@ register_anomalies(app)
 register_audit(app)
 register_bot(app)
 register_dlq(app)
+register_worker(app)
 
 __all__ = ["_run", "app", "main"]
 

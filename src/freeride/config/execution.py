@@ -23,6 +23,9 @@ class ExecutionSettings(FrozenConfig):
     lookup_attempts: int = 5
     lookup_wait_s: float = 1.0
     resend_unsent_within_s: float = 30.0
+    lease_ttl_s: float = Field(default=15.0, gt=0)
+    """An execution worker's hold on its account: renewed every third of this; a standby worker
+    takes over this long after the holder stopped renewing (``freeride worker --role execution``)."""
     risk: RiskSettings = Field(default_factory=RiskSettings)
     kill_switch: KillSwitchSettings = Field(default_factory=KillSwitchSettings)
     alpaca: AlpacaSettings = Field(default_factory=AlpacaSettings)

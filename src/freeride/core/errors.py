@@ -56,3 +56,8 @@ class UnknownOutcome(FreerideError):
 
 class NotAvailable(FreerideError):
     """The provider does not offer this (plan, market or endpoint): try another, it is not an outage."""
+
+
+class FencedOut(FreerideError):
+    """This process no longer holds the lease it writes under (another worker took it over):
+    the write is refused and nothing may be sent on its strength."""

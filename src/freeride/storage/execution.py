@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from freeride.core.orders import Fill, Order, OrderStatus, Position
 from freeride.ports.execution import Approval, ApprovalState, Halt, HaltKind
 from freeride.storage import rows, writes
+from freeride.storage.leases import Fence
 from freeride.storage.repositories._base import dialect_insert, upsert_row
 from freeride.storage.tables import execution_halts, fills, order_approvals, orders, positions
 
@@ -98,8 +99,9 @@ class WriteLock:
 
 
 class SqlExecutionStore:
-    def __init__(self, engine: AsyncEngine, clock_ns: int = 0) -> None:
+    def __init__(self, engine: AsyncEngine, clock_ns: int = 0, *, fence: Fence | None = None) -> None:
         self._engine = engine
+        self._fence = fence  # a leased execution worker's: checked first in every write
         self._ready: set[str] = set()
         self._started_at = clock_ns
         # One writer at a time from this process (SQLite would otherwise park the second in its
@@ -111,6 +113,8 @@ class SqlExecutionStore:
             return set()
         new: set[str] = set()
         async with self._lock.first(), self._engine.begin() as conn:
+            if self._fence is not None:
+                await self._fence.check(conn)
             if run_id not in self._ready:
                 await writes.ensure_run(conn, run_id, self._started_at)
             dialect = conn.dialect.name
@@ -126,6 +130,8 @@ class SqlExecutionStore:
     async def save_orders(self, run_id: str, items: Sequence[Order]) -> None:
         for start in range(0, len(items), _BEHIND_CHUNK):  # short transactions: intents wait less
             async with self._lock.behind(), self._engine.begin() as conn:
+                if self._fence is not None:
+                    await self._fence.check(conn)
                 if run_id not in self._ready:
                     await writes.ensure_run(conn, run_id, self._started_at)
                 await writes.write_orders(conn, run_id, items[start : start + _BEHIND_CHUNK])
@@ -136,6 +142,8 @@ class SqlExecutionStore:
             return []
         values = [{"run_id": run_id, **{f: getattr(fill, f) for f in rows.FILL_FIELDS}} for fill in items]
         async with self._lock.behind(), self._engine.begin() as conn:
+            if self._fence is not None:
+                await self._fence.check(conn)
             if run_id not in self._ready:
                 await writes.ensure_run(conn, run_id, self._started_at)
             stmt = dialect_insert(conn, fills).values(values)
@@ -150,6 +158,8 @@ class SqlExecutionStore:
         if not items:
             return
         async with self._lock.behind(), self._engine.begin() as conn:
+            if self._fence is not None:
+                await self._fence.check(conn)
             if run_id not in self._ready:
                 await writes.ensure_run(conn, run_id, self._started_at)
             await writes.write_positions(conn, run_id, items)

@@ -438,3 +438,17 @@ watchlist_symbols = sa.Table(
     sa.Column("symbol", sa.String(32), primary_key=True),
     _ns("added_at"),
 )
+
+# -- execution leases (revision 0010) ------------------------------------------------------------
+# One row per broker account: which execution worker may send its orders, until when, and the
+# fencing token it got when it took the lease (one more than the holder before it). Every order
+# write of a leased worker checks, in its own transaction, that the row still names it and its
+# token; one writer: ``storage.leases``.
+execution_leases = sa.Table(
+    "execution_leases",
+    metadata,
+    sa.Column("account", sa.String(64), primary_key=True),
+    sa.Column("holder", sa.String(200), nullable=False),
+    sa.Column("token", sa.BigInteger, nullable=False),
+    _ns("expires_at"),
+)
