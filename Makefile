@@ -52,6 +52,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/ops.py
 	$(BIN)/python benchmarks/abuse.py
 	$(BIN)/python benchmarks/scale.py
+	$(BIN)/python benchmarks/discord.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build dist src/*.egg-info

@@ -22,7 +22,9 @@ from discord_rig import (
     parked,
 )
 
+from freeride.bus import topics
 from freeride.core.clock import NS_PER_SECOND
+from freeride.core.orders import Direction, Signal
 from freeride.core.snapshot import Snapshot
 
 __all__ = ["bot"]
@@ -271,3 +273,26 @@ async def test_not_configured_is_503(bot: Bot) -> None:
     bot.http._transport.app.state.discord_bot = None  # type: ignore[attr-defined]
     response = await bot.post({"id": "1", "application_id": APP_ID, "type": 1})
     assert response.status_code == 503
+
+
+async def test_unchanged_answers_are_kept_until_the_bus_changes_them(bot: Bot) -> None:
+    first = (await bot.command("signals", user=READER)).json()["data"]["content"]
+    again = (await bot.command("signals", user=READER)).json()["data"]["content"]
+    assert again == first
+    assert bot.journal()[-1].data["outcome"] == "answered (unchanged since last asked)"
+    bot.bus.publish(
+        topics.signal("sma_cross:GOOG"),
+        Signal(
+            signal_id="s-new",
+            strategy="sma_cross:GOOG",
+            symbol="GOOG",
+            direction=Direction.SHORT,
+            reason="fresh cross",
+            ts_event=bot.clock.now_ns(),
+            ts_init=bot.clock.now_ns(),
+        ),
+    )
+    fresh = (await bot.command("signals", user=READER)).json()["data"]["content"]
+    assert "fresh cross" in fresh
+    assert bot.journal()[-1].data["outcome"] == "answered"
+    assert bot.bot.answers.hits == 1

@@ -17,6 +17,7 @@ import msgspec
 import structlog
 
 from freeride.api.cache import ReadCache
+from freeride.api.discord.answers import AnswerCache
 from freeride.api.discord.commands import commands_for
 from freeride.api.discord.memory import Confirmations, Pending, SeenIds, allows, scope_of
 from freeride.api.discord.model import Call, Command, Confirm
@@ -66,8 +67,11 @@ class InteractionBot:
         self.seen = SeenIds(state.clock)
         self.confirms = Confirmations(state.clock, settings.confirm_ttl_s)
         self.runner = Runner(state.clock, state.discord_rest, settings.inline_budget_s)
-        self.events = SystemEvents(state.bus, state.clock, "discord") if state.bus is not None else None
+        self.events = (
+            SystemEvents(state.bus, state.clock, "discord", logged=False) if state.bus is not None else None
+        )
         self.journal: list[tuple[str, str, str]] = []  # (command, user id, outcome) of the last few
+        self.answers = AnswerCache(state.bus, self.commands.values())
 
     async def handle(self, signature: str | None, timestamp: str | None, body: bytes) -> dict[str, Any]:
         try:
@@ -115,11 +119,16 @@ class InteractionBot:
             )
         assert scope is not None
         call = Call(self.state, self.cache, name, options, user, scope, it.channel_id)
+        kept = self.answers.get(name, options)
 
         async def answer() -> tuple[Reply, str]:
+            if kept is not None:
+                return kept, "answered (unchanged since last asked)"
             result, outcome = await outcome_of(lambda: command.handler(call))
             if isinstance(result, Confirm):
                 return self._ask(command, result, user.id), outcome
+            if outcome == "answered":
+                self.answers.put(name, options, result)
             return result, outcome
 
         return await self.runner.run(
@@ -207,4 +216,5 @@ class InteractionBot:
         return ", ".join(sorted({f"/{n.split(' ')[0]}" for n in self.commands})) or "no commands"
 
     async def aclose(self) -> None:
+        self.answers.close()
         await self.runner.aclose()

@@ -16,6 +16,7 @@ from typing import Any
 from freeride.api.discord import channels, control, jobs, market, trading
 from freeride.api.discord.model import INTEGER, NUMBER, Command, option, symbol_option
 from freeride.app.api import ApiState
+from freeride.bus import topics
 from freeride.config.discord import TOPIC_KINDS
 from freeride.config.settings import Settings
 from freeride.core.alerts import AlertKind
@@ -57,9 +58,16 @@ ALL: tuple[Command, ...] = (
         market.signals,
         (symbol_option(False),),
         available=_has_bus,
+        invalidated_by=(topics.ALL_SIGNALS,),
     ),
     Command(
-        "news", "Latest scored news", READ, market.news, (symbol_option(False),), available=_has_research
+        "news",
+        "Latest scored news",
+        READ,
+        market.news,
+        (symbol_option(False),),
+        available=_has_research,
+        invalidated_by=(topics.ALL_RESEARCH,),
     ),
     Command(
         "plan",
@@ -68,6 +76,7 @@ ALL: tuple[Command, ...] = (
         market.plan,
         (symbol_option(),),
         available=_has_research,
+        invalidated_by=(topics.ALL_PLANS,),
     ),
     Command(
         "positions", "Open positions of the run", READ, trading.positions, ephemeral=True, available=_has_run

@@ -72,6 +72,7 @@ class Command:
     options: tuple[dict[str, Any], ...] = ()
     ephemeral: bool = False
     deferred: bool = False  # always answered "thinking…" first (files, backtests)
+    invalidated_by: tuple[str, ...] = ()  # bus patterns that change its answer (``answers``)
     available: Callable[[ApiState], bool] = lambda _state: True
 
 
