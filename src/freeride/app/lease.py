@@ -35,7 +35,7 @@ async def take_lease(
     while not stopping():
         fence = await repo.acquire(account, holder, clock.now_ns(), int(ttl_s * NS_PER_SECOND))
         if fence is not None:
-            log.info("execution.lease_taken", account=account, holder=holder, token=fence.token)
+            log.info("execution.lease_taken", account=account, holder=holder, fence=fence.token)
             return fence
         if not announced:
             current = await repo.holder(account)
@@ -73,7 +73,7 @@ class LeaseKeeper(Component):
                 message = (
                     f"execution lease of {self.fence.account!r} lost (token {self.fence.token}): stopping"
                 )
-                log.critical("execution.lease_lost", account=self.fence.account, token=self.fence.token)
+                log.critical("execution.lease_lost", account=self.fence.account, fence=self.fence.token)
                 self.held = False
                 self._lost(message)
                 return
