@@ -19,6 +19,7 @@ class Freeride:
     args: tuple[str, ...]
     env: dict[str, str] = field(default_factory=dict)
     lines: list[str] = field(default_factory=list)
+    watched: str = "stderr"  # the stream ``wait_for`` reads (``stdout`` for a command's JSON lines)
 
     def __enter__(self) -> Freeride:
         self.process = subprocess.Popen(
@@ -34,8 +35,9 @@ class Freeride:
         return self
 
     def _read(self) -> None:
-        assert self.process.stderr is not None
-        for line in self.process.stderr:
+        stream = self.process.stdout if self.watched == "stdout" else self.process.stderr
+        assert stream is not None
+        for line in stream:
             with self._seen:
                 self.lines.append(line)
                 self._seen.notify_all()
@@ -62,6 +64,9 @@ class Freeride:
         """Send ``sig`` once; the exit status and stdout once the process has ended."""
         self.process.send_signal(sig)
         self.process.wait(timeout=timeout)
+        if self.watched == "stdout":  # the reader thread has it all
+            self._reader.join(timeout)
+            return self.process.returncode, self.stderr
         assert self.process.stdout is not None
         out = self.process.stdout.read()
         self._reader.join(timeout)
