@@ -80,7 +80,7 @@ async def assert_live_equals_backtest(settings: Settings) -> dict[str, Decimal]:
     finals: dict[str, Decimal] = {}
     for account, sleeves in accounts.items():
         symbols = {s.symbol for s in sleeves}
-        params = {s.strategy_params()["quantity"] for s in sleeves}
+        params = {s.strategy_params()["size"] for s in sleeves}
         assert len(params) == 1, "one backtest spec per account: the sleeves must share parameters"
         bars = [to_arrays(load_source(ReplaySource(s.data_file(), s.symbol, s.interval))) for s in sleeves]
         spec = BacktestSpec(

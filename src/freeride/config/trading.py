@@ -96,8 +96,13 @@ class SleeveSettings(FrozenConfig):
     def _checked(self) -> SleeveSettings:
         if self.path is not None and self.shipped is not None:
             raise problem("set at most one of path and shipped", "keep the one with your bars", at="path")
-        if "quantity" in self.params:
-            raise problem("quantity goes in the sleeve, not in params", "move it up a level", at="params")
+        for name in ("quantity", "size"):
+            if name in self.params:
+                raise problem(
+                    f"{name} goes in the sleeve (as quantity), not in params",
+                    "move it up a level",
+                    at="params",
+                )
         if not self.name:
             object.__setattr__(self, "name", f"{self.strategy}:{self.symbol}")
         if not self.account:
@@ -105,8 +110,9 @@ class SleeveSettings(FrozenConfig):
         return self
 
     def strategy_params(self) -> dict[str, Any]:
-        """The strategy's parameters with this sleeve's size per trade."""
-        return {**self.params, "quantity": self.quantity}
+        """The strategy's parameters with this sleeve's size per trade, as ``size``: the name every
+        strategy takes (``quantity`` is only the SMA/EMA crossovers' older name for it)."""
+        return {**self.params, "size": self.quantity}
 
     def data_file(self) -> Path | None:
         """The bars to replay: ``path`` as given, the shipped file, or ``None`` (live only)."""

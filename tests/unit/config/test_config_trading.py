@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from freeride.config.settings import InvalidSettings, load_settings
+from freeride.strategies.registry import STRATEGIES, build_strategy
 
 
 def test_watchlists_are_spelled_once_and_deduplicated() -> None:
@@ -30,7 +31,7 @@ def test_without_sleeves_every_feed_trades_the_run_strategy() -> None:
         ("sma_cross:GOOG", "GOOG", "1d", Decimal(50)),
         ("sma_cross:EUR/USD", "EUR/USD", "1h", Decimal(10_000)),
     ]
-    assert sleeves[0].strategy_params() == {"fast": 10, "slow": 30, "quantity": Decimal(50)}
+    assert sleeves[0].strategy_params() == {"fast": 10, "slow": 30, "size": Decimal(50)}
     data = sleeves[0].data_file()
     assert data is not None
     assert data.name == "GOOG_daily.csv"
@@ -49,12 +50,23 @@ def test_sleeves_replace_the_feeds_and_need_no_data_file() -> None:
     assert (eur.name, eur.account, eur.strategy_params()["fast"]) == ("sma_cross:EUR/USD", "fx", 5)
 
 
+@pytest.mark.parametrize("strategy", sorted(STRATEGIES))
+def test_every_strategy_takes_a_sleeves_quantity(strategy: str) -> None:
+    settings = load_settings(
+        _env_file=None, sleeves=[{"symbol": "AAPL", "strategy": strategy, "quantity": 7}]
+    )
+    (sleeve,) = settings.trading_sleeves()
+    built = build_strategy(sleeve.strategy, sleeve.name, sleeve.symbol, sleeve.strategy_params())
+    assert built.params.units == 7  # type: ignore[attr-defined]
+
+
 @pytest.mark.parametrize(
     ("sleeves", "says"),
     [
         ([{"symbol": "GOOG", "quantity": 1}, {"symbol": "goog", "quantity": 2}], "used more than once"),
         ([{"symbol": "GOOG", "quantity": 0}], "quantity must be > 0"),
         ([{"symbol": "GOOG", "quantity": 1, "params": {"quantity": 3}}], "quantity goes in the sleeve"),
+        ([{"symbol": "GOOG", "quantity": 1, "params": {"size": 3}}], "size goes in the sleeve"),
         ([{"symbol": "GOOG", "quantity": 1, "interval": "6w"}], "interval '6w' is unknown"),
         ([{"symbol": "GOOG", "quantity": 1, "shipped": "nope.csv"}], "no shipped data file"),
     ],
