@@ -18,8 +18,11 @@ no ``FREERIDE_*`` variable set, no key, no network. Each must exit 0 within its 
 - A block that cannot run here says why in its info string (```` ```sh not-run: … ````); the
   list is checked to stay short. What is not run needs something this machine cannot lend a
   test: a Discord webhook, a Robinhood account, a systemd user session, a Dask cluster, the
-  network for pip, a correlation id from the reader's own journal, the shared PostgreSQL
-  database (e2e tests run those commands on throwaway ones), or is the test suite itself.
+  network for pip, Docker, root, an Azure subscription, a correlation id from the reader's own
+  journal, the shared PostgreSQL database (e2e tests run those commands on throwaway ones), or
+  is the test suite itself.
+- The README's blocks and docs/' run side by side, each group in its own copy and home folder,
+  in file order within the group: the two cores halve the time.
 - ``make run`` is stopped as a terminal's Ctrl-C would stop ``freeride run`` under it, but
   the SIGINT goes to ``freeride`` only: make reports any interrupt it receives as a failure.
 """
@@ -36,6 +39,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,7 +53,7 @@ ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent / "pasted"
 BLOCKS = blocks(ROOT)
 RUNNABLE = [b for b in BLOCKS if b.not_run is None]
-MAX_NOT_RUN = 14
+MAX_NOT_RUN = 17
 TIMEOUT_S = 60.0
 UP_TIMEOUT_S = 30.0
 
@@ -112,12 +116,16 @@ def serve_in_thread(app: object) -> tuple[str, uvicorn.Server]:
     return f"http://127.0.0.1:{port}", server
 
 
+def group_of(block: Block) -> str:
+    """README.md in one folder, docs/ in another: the two run side by side."""
+    return "readme" if block.file == "README.md" else "docs"
+
+
 @pytest.fixture(scope="module")
-def shell(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shell]:
+def outcomes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str | None]]:
+    """Every runnable block run once, the README's and docs/' side by side, each group in its own
+    copy and home folder; per block ``None`` when every command exited 0, else what failed."""
     base = tmp_path_factory.mktemp("docs")
-    checkout = copy_checkout(base / "freeride")
-    home = base / "home"
-    home.mkdir()
     yahoo_url, yahoo = serve_in_thread(FakeYahoo().app)
     sock = str(base / "fork.sock")
     bin_dir = base / "bin"
@@ -125,29 +133,43 @@ def shell(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shell]:
     launcher = bin_dir / "freeride"
     launcher.write_text(f'#!/bin/sh\nexec {sys.executable} -S {HERE / "client.py"} "$@"\n')
     launcher.chmod(0o755)
-    venv_bin = checkout / ".venv" / "bin"
-    env = {
-        "HOME": str(home),
-        "PATH": f"{bin_dir}:{venv_bin}:/usr/local/bin:/usr/bin:/bin",
-        "VIRTUAL_ENV": str(checkout / ".venv"),
-        "LANG": "C.UTF-8",
-        "COLUMNS": "160",
-        "TERM": "dumb",
-        "FREERIDE_PROVIDERS__YAHOO_URL": yahoo_url,
-        "DOCS_FORKSERVER": sock,
-    }
+    shells = {}
+    for group in ("readme", "docs"):
+        checkout = copy_checkout(base / group / "freeride")
+        home = base / group / "home"
+        home.mkdir()
+        env = {
+            "HOME": str(home),
+            "PATH": f"{bin_dir}:{checkout / '.venv' / 'bin'}:/usr/local/bin:/usr/bin:/bin",
+            "VIRTUAL_ENV": str(checkout / ".venv"),
+            "LANG": "C.UTF-8",
+            "COLUMNS": "160",
+            "TERM": "dumb",
+            "FREERIDE_PROVIDERS__YAHOO_URL": yahoo_url,
+            "DOCS_FORKSERVER": sock,
+        }
+        shells[group] = Shell(checkout, env)
     server_env = {k: v for k, v in os.environ.items() if not k.startswith("FREERIDE_")}
     server = subprocess.Popen(
         [sys.executable, str(HERE / "forkserver.py"), sock],
         stdout=subprocess.PIPE,
-        env={**server_env, **env},
-        cwd=checkout,
+        env=server_env,
+        cwd=base,
         text=True,
     )
     try:
         assert server.stdout is not None
         assert server.stdout.readline().strip() == "ready"
-        yield Shell(checkout, env)
+        results: dict[str, str | None] = {}
+
+        def run_group(group: str) -> None:
+            for block in (b for b in RUNNABLE if group_of(b) == group):
+                results[block.where] = run_block(block, shells[group])
+
+        with ThreadPoolExecutor(max_workers=len(shells)) as pool:
+            for done in [pool.submit(run_group, g) for g in shells]:
+                done.result()
+        yield results
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -244,15 +266,28 @@ def changed_env(command: str, shell: Shell, env: dict[str, str]) -> dict[str, st
     return {k.decode(): v.decode() for k, v in pairs}
 
 
-@pytest.mark.parametrize("block", RUNNABLE, ids=[b.where for b in RUNNABLE])
-def test_block_runs_when_pasted(block: Block, shell: Shell) -> None:
+def run_block(block: Block, shell: Shell) -> str | None:
+    """``None`` when every command of ``block`` exited 0, else the first failure."""
     env = dict(shell.env)
     for command in block.commands:
-        if changes_environment(command):
-            env = changed_env(command, shell, env)
-            continue
-        code, output = run(command, shell, env)
-        assert code == 0, f"{block.where}: {command!r} exited {code}:\n{output[-3000:]}"
+        try:
+            if changes_environment(command):
+                env = changed_env(command, shell, env)
+                continue
+            code, output = run(command, shell, env)
+        except (subprocess.SubprocessError, AssertionError) as exc:
+            return f"{block.where}: {command!r} failed: {exc}"
+        if code != 0:
+            return f"{block.where}: {command!r} exited {code}:\n{output[-3000:]}"
+    return None
+
+
+@pytest.mark.timeout(600)  # the first one waits for the whole documentation to run
+@pytest.mark.parametrize("block", RUNNABLE, ids=[b.where for b in RUNNABLE])
+def test_block_runs_when_pasted(block: Block, outcomes: dict[str, str | None]) -> None:
+    assert block.where in outcomes
+    failure = outcomes[block.where]
+    assert failure is None, failure
 
 
 def test_the_commands_not_run_are_few_and_say_why() -> None:
