@@ -46,16 +46,20 @@ var roles = [
   'research'
   'api'
 ]
-// one execution worker per broker account (a lease in PostgreSQL fences any second one); the
-// others may run more replicas, sharded by instrument where order matters
+// One replica per role except where more cannot change the outcome: the api (stateless behind
+// the bus) and the recorder (idempotent writes, entries split over its consumer group). One
+// execution worker per broker account (a lease in PostgreSQL fences any second one); a single
+// gateway and research worker poll their providers once; alerts and strategies scale by shard
+// (`--shard i/n`, one app per shard), not by replicas of one app, which would split a
+// symbol's events between consumers.
 var maxReplicas = {
   gateway: 1
-  alerts: 4
-  strategies: 4
+  alerts: 1
+  strategies: 1
   execution: 1
   recorder: 2
   notifier: 1
-  research: 2
+  research: 1
   api: 4
 }
 var suffix = uniqueString(resourceGroup().id)
@@ -276,10 +280,13 @@ resource apps 'Microsoft.App/containerApps@2024-03-01' = [for role in roles: {
         {
           name: role
           image: image
+          // --health-port: /healthz, /readyz and /metrics of a worker (the api serves them itself)
           args: [
             'worker'
             '--role'
             role
+            '--health-port'
+            '8000'
           ]
           resources: {
             cpu: json('0.5')
@@ -321,7 +328,7 @@ resource apps 'Microsoft.App/containerApps@2024-03-01' = [for role in roles: {
               value: identity.properties.clientId
             }
           ]
-          probes: (role == 'api') ? [
+          probes: [
             {
               type: 'Liveness'
               httpGet: {
@@ -332,7 +339,7 @@ resource apps 'Microsoft.App/containerApps@2024-03-01' = [for role in roles: {
               timeoutSeconds: 5
               failureThreshold: 3
             }
-          ] : []
+          ]
         }
       ]
       scale: {

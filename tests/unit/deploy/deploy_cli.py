@@ -45,12 +45,12 @@ def dask_cli() -> click.Group:
     return group
 
 
-def need_worker_command() -> None:
-    if "worker" not in freeride_cli().commands:
-        pytest.skip(
-            reason="`freeride worker` is not built yet (issue 16, worker roles): the deployment "
-            "files run `freeride worker --role ROLE`; this check passes once the command exists"
-        )
+def check_worker_command() -> None:
+    """The worker command, and its roles being the ones every deployment file runs."""
+    from freeride.app.worker_roles import ROLES as WORKER_ROLES
+
+    assert "worker" in freeride_cli().commands
+    assert tuple(WORKER_ROLES) == ROLES, "a role was added or renamed: give it a service in deploy/"
 
 
 def parse(group: Any, argv: Sequence[str]) -> list[str]:

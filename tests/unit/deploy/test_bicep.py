@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 import pytest
-from deploy_cli import DEPLOY, ROLES, freeride_cli, need_worker_command, parse
+from deploy_cli import DEPLOY, ROLES, check_worker_command, freeride_cli, parse
 
 from freeride.config.settings import Settings
 
@@ -67,10 +67,19 @@ def test_every_role_is_a_container_app_running_a_command_the_cli_accepts(bicep: 
     (app,) = of_type(bicep, "Microsoft.App/containerApps").values()
     assert app["config"]["loop_type"]["detail"] == {"item_name": "role", "array_name": "roles"}
     (container,) = body(app)["properties"]["template"]["containers"]
-    assert container["args"] == ["worker", "--role", "role"]  # `role`: the loop variable
-    need_worker_command()
+    replicas = bicep["variables"]["maxReplicas"]["value"]
+    assert list(replicas) == list(ROLES)
+    assert replicas["execution"] == 1  # one sender per account; the lease fences a second anyway
+    assert replicas["alerts"] == replicas["strategies"] == 1  # sharded roles grow by --shard
+    scale = body(app)["properties"]["template"]["scale"]
+    assert scale["maxReplicas"]["operator"]["operands"] == {"operand_1": "maxReplicas", "operand_2": "role"}
+    args = ["worker", "--role", "role", "--health-port", "8000"]  # `role`: the loop variable
+    assert container["args"] == args
+    probe = container["probes"][0]
+    assert (probe["type"], probe["httpGet"]) == ("Liveness", {"path": "/healthz", "port": 8000})
+    check_worker_command()
     for role in ROLES:
-        assert parse(freeride_cli(), ["worker", "--role", role]) == ["worker"]
+        assert parse(freeride_cli(), [*args[:2], role, *args[3:]]) == ["worker"]
 
 
 def test_the_apps_read_secrets_from_key_vault_through_the_managed_identity(bicep: dict[str, Any]) -> None:

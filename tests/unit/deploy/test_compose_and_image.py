@@ -23,9 +23,9 @@ from deploy_cli import (
     DEPLOY,
     ROLES,
     USAGE_ERRORS,
+    check_worker_command,
     dask_cli,
     freeride_cli,
-    need_worker_command,
     parse,
 )
 from ruamel.yaml import YAML
@@ -130,8 +130,18 @@ def test_the_workers_environment_is_settings_freeride_accepts(monkeypatch: pytes
     assert settings.database_url.startswith("postgresql+asyncpg://freeride:a-password@postgres:5432/")
 
 
+def test_every_role_answers_the_health_check_and_prometheus_scrapes_every_worker() -> None:
+    commands = freeride_services()
+    for name, argv in commands.items():
+        if name != "api":  # the api's own server answers on 8000
+            assert argv[-2:] == ["--health-port", "8000"], name
+    scrape = YAML(typ="safe").load(DEPLOY / "prometheus" / "compose.yml")
+    targets = {t for job in scrape["scrape_configs"] for c in job["static_configs"] for t in c["targets"]}
+    assert targets == {f"{name}:8000" for name in commands}
+
+
 def test_every_freeride_command_in_compose_and_systemd_is_one_the_cli_accepts() -> None:
-    need_worker_command()
+    check_worker_command()
     group = freeride_cli()
     for name, argv in freeride_services().items():
         assert parse(group, argv) == [argv[0]], name
