@@ -4,7 +4,8 @@ Each topic (``alerts``, ``plans``, ``fills``, ``anomalies``) is a bus pattern, t
 carries and a renderer (the one the owning service uses for its own channels, handed in by the
 composition root, so a fill reads the same wherever it is posted). Events reach this component
 through a bounded inbox and are written to the outbox in batches, one write and one wake-up of
-the relay per batch: a burst of thousands of events is a handful of writes, and the relay packs
+the relay per batch (retried, never dropped, while the database is away): a burst of thousands of
+events is a handful of writes, and the relay packs
 what is due into as few messages as Discord's limits allow. A channel first seen (``/subscribe``
 while running) is announced once through ``on_new_channel`` so the relay starts delivering to it.
 """
@@ -22,6 +23,7 @@ from freeride.bus import topics
 from freeride.core.clock import Clock
 from freeride.core.component import Component
 from freeride.core.notify import Notification, outbox_ready
+from freeride.net.retry import Backoff
 from freeride.notify.subscriptions import ChannelTopics
 from freeride.ports.bus import Bus, Inbox, Overflow
 from freeride.ports.notify import OutboxRepository
@@ -73,6 +75,7 @@ class ChannelPoster(Component):
         self.events = 0
         self.notifications = 0
         self.writes = 0
+        self.outbox_failures = 0
 
     async def _on_start(self) -> None:
         self._inbox = self._bus.subscribe_queue(
@@ -128,11 +131,18 @@ class ChannelPoster(Component):
                 self._inbox.done(len(batch))
 
     async def _write(self, notes: list[Notification]) -> None:
-        try:
-            await self._outbox.enqueue(notes)
-        except Exception as exc:  # the database is away: these are lost, the next batch tries again
-            log.error("discord_posts.outbox_failed", error=repr(exc), lost=len(notes))
-            return
+        """Into the outbox; while the database is away, tried again after a growing pause (events
+        meanwhile wait in the bounded inbox), never dropped."""
+        backoff = Backoff(1.0, 30.0)
+        while True:
+            try:
+                await self._outbox.enqueue(notes)
+                break
+            except Exception as exc:
+                wait = backoff.next_delay()
+                self.outbox_failures += 1
+                log.error("discord_posts.outbox_failed", error=repr(exc), waiting=len(notes), retry_in_s=wait)
+                await self._clock.sleep(wait)
         self.writes += 1
         self.notifications += len(notes)
         channels = tuple(dict.fromkeys(n.channel for n in notes))

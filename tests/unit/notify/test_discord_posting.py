@@ -5,7 +5,7 @@ while running (``/subscribe``) start receiving at once. A manual clock; no real 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -13,14 +13,19 @@ from pathlib import Path
 import httpx
 import pytest
 
-from freeride.app.discord import DiscordPosting, build_posting
+from freeride.adapters.discord.channel import channel_name
+from freeride.app.discord import DiscordPosting, build_posting, routes
 from freeride.bus import topics
 from freeride.bus.memory import InMemoryBus
+from freeride.config.discord import TOPIC_KINDS
 from freeride.config.settings import load_settings
 from freeride.core.alerts import AlertFired, AlertKind
 from freeride.core.clock import NS_PER_SECOND, ManualClock
+from freeride.core.notify import Notification
 from freeride.core.orders import Fill, Side
+from freeride.notify.channel_posts import ChannelPoster
 from freeride.notify.relay import OutboxRelay
+from freeride.notify.subscriptions import ChannelTopics
 from freeride.storage.engine import create_engine
 from freeride.storage.migrate import upgrade_engine
 from freeride.storage.repositories import OutboxRepository
@@ -151,3 +156,39 @@ async def test_alerts_and_a_channel_subscribed_while_running(posting: Posting) -
     for _ in range(200):
         await asyncio.sleep(0)
     assert posting.posting.poster.notifications == 2  # nobody is subscribed to fills now
+
+
+class FlakyOutbox(OutboxRepository):
+    """An outbox whose next ``broken`` writes fail (the database went away)."""
+
+    broken = 0
+
+    async def enqueue(self, notifications: Sequence[Notification]) -> list[int]:
+        if self.broken:
+            self.broken -= 1
+            raise OSError("database is locked")
+        return await super().enqueue(notifications)
+
+
+async def test_posts_wait_for_the_outbox_instead_of_being_lost(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'outbox.db'}")
+    await upgrade_engine(engine)
+    clock = ManualClock(T0)
+    bus = InMemoryBus(clock)
+    outbox = FlakyOutbox(engine)
+    outbox.broken = 2
+    subscriptions = ChannelTopics({CHANNEL: ["fills"]}, TOPIC_KINDS)
+    poster = ChannelPoster(bus, clock, outbox, subscriptions, routes(clock), channel_name=channel_name)
+    await poster.start()
+    for i in range(3):
+        bus.publish(topics.fill("GOOG"), fill(i))
+    await until(lambda: poster.outbox_failures == 1 and clock.sleepers == 1)
+    clock.advance(1.0)
+    await until(lambda: poster.outbox_failures == 2 and clock.sleepers == 1)
+    clock.advance(2.0)
+    await until(lambda: poster.notifications == 3)
+    assert [i.notification.channel for i in await outbox.due("discord:" + CHANNEL, clock.now_ns(), 10)] == [
+        "discord:" + CHANNEL
+    ] * 3
+    await poster.stop()
+    await engine.dispose()

@@ -19,7 +19,7 @@ import structlog
 from freeride.api.cache import ReadCache
 from freeride.api.discord.answers import AnswerCache
 from freeride.api.discord.commands import commands_for
-from freeride.api.discord.memory import Confirmations, Pending, SeenIds, allows, scope_of
+from freeride.api.discord.memory import Confirmations, Pending, Refusal, SeenIds, allows, scope_of
 from freeride.api.discord.model import Call, Command, Confirm
 from freeride.api.discord.runner import Runner, outcome_of
 from freeride.api.discord.symbols import symbol_choices
@@ -156,10 +156,10 @@ class InteractionBot:
         if verb not in ("confirm", "cancel") or not nonce:
             return _private(f"This button ({custom_id[:50]!r}) is not one of this bot's.")
         found = self.confirms.take(nonce, it.caller.id)
-        if isinstance(found, str):
-            if found.startswith("Only"):
-                return _private(found)
-            return respond(UPDATE, {"content": found, "components": []})
+        if isinstance(found, Refusal):
+            if not found.expired:
+                return _private(found.text)
+            return respond(UPDATE, {"content": found.text, "components": []})
         name = found.command.name
         if verb == "cancel":
             self._record(name, it, "cancelled")

@@ -52,6 +52,14 @@ class SeenIds:
 
 
 @dataclass(frozen=True)
+class Refusal:
+    """Why a button press does nothing: ``expired`` (or used) closes the prompt, else it stays."""
+
+    text: str
+    expired: bool
+
+
+@dataclass(frozen=True)
 class Pending:
     command: Command
     confirm: Confirm
@@ -74,14 +82,14 @@ class Confirmations:
         self._pending[nonce] = Pending(command, confirm, user_id, self._clock.now_ns() + self._ttl_ns)
         return nonce
 
-    def take(self, nonce: str, user_id: str) -> Pending | str:
+    def take(self, nonce: str, user_id: str) -> Pending | Refusal:
         """The pending action for its caller (removed), or why there is none."""
         self._drop_expired()
         pending = self._pending.get(nonce)
         if pending is None:
-            return "This confirmation has expired or was already used: run the command again."
+            return Refusal("This confirmation has expired or was already used: run the command again.", True)
         if pending.user_id != user_id:
-            return "Only the person who ran the command can confirm it."
+            return Refusal("Only the person who ran the command can confirm it.", False)
         del self._pending[nonce]
         return pending
 
