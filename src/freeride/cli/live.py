@@ -32,7 +32,8 @@ from freeride.app.serving import Serving
 from freeride.cli.serving import announce, serving_settings
 from freeride.config.settings import Settings, load_settings
 from freeride.core.clock import NS_PER_SECOND, Clock, LiveClock, ScaledClock, datetime_to_ns
-from freeride.core.errors import FreerideError
+from freeride.core.errors import FreerideError, InvalidInput
+from freeride.core.instruments import parse_instrument
 from freeride.core.market import INTERVAL_SECONDS
 from freeride.ops.logging import configure_logging
 
@@ -239,18 +240,19 @@ def _render(status: LiveStatus, clock: Clock, settings: Settings) -> Group:
     for name in ("symbol", "last", "bid", "ask", "bars", "last bar close"):
         table.add_column(name, justify="left" if name == "symbol" else "right", no_wrap=True)
     table.add_column("market", justify="left")
-    markets = _market_messages(status, clock)
-    for feed in settings.run.feeds:
-        last = status.prices.get(feed.symbol)
-        bar = status.last_bars.get((feed.symbol, feed.interval))
+    rows = _rows(settings)
+    markets = _market_messages(status, clock, [symbol for symbol, _ in rows])
+    for symbol, interval in rows:
+        last = status.prices.get(symbol)
+        bar = None if interval is None else status.last_bars.get((symbol, interval))
         table.add_row(
-            f"{feed.symbol} {feed.interval}",
+            symbol if interval is None else f"{symbol} {interval}",
             "" if last is None else f"{last.price:,.6g}",
             "" if last is None or last.bid is None else f"{last.bid:,.6g}",
             "" if last is None or last.ask is None else f"{last.ask:,.6g}",
-            f"{status.bars.get((feed.symbol, feed.interval), 0):,}",
+            "" if interval is None else f"{status.bars.get((symbol, interval), 0):,}",
             "" if bar is None else f"{bar.close:,.6g}",
-            markets.get(feed.symbol, ""),
+            markets.get(symbol, ""),
         )
     fills = status.fills
     last_fill = (
@@ -265,13 +267,27 @@ def _render(status: LiveStatus, clock: Clock, settings: Settings) -> Group:
     return Group(head, table, foot)
 
 
-def _market_messages(status: LiveStatus, clock: Clock) -> dict[str, str]:
+def _rows(settings: Settings) -> list[tuple[str, str | None]]:
+    """The status table's rows: each trading sleeve (symbol and bar interval), then each
+    watch-only symbol (no bars of its own)."""
+    rows: list[tuple[str, str | None]] = [(s.symbol, s.interval) for s in settings.trading_sleeves()]
+    traded = {symbol for symbol, _ in rows}
+    rows.extend((symbol, None) for symbol in settings.watched_symbols() if symbol not in traded)
+    return rows
+
+
+def _market_messages(status: LiveStatus, clock: Clock, symbols: list[str]) -> dict[str, str]:
     """Per symbol: "open until 16:00 EST (21:00 UTC)" or "closed until …", coloured."""
     if status.hours is None:
         return {}
-    now = clock.now_ns()
+    instruments = []
+    for symbol in dict.fromkeys(symbols):
+        try:
+            instruments.append(parse_instrument(symbol))
+        except InvalidInput:
+            continue  # refused where it is streamed, and said so there
     out = {}
-    for state in market_states(status.hours, status.instruments, now):
+    for state in market_states(status.hours, instruments, clock.now_ns()):
         colour = "green" if state.is_open else "yellow"
         out[state.symbol] = f"[{colour}]{state.message}[/{colour}]"
     return out

@@ -48,6 +48,30 @@ def test_a_weekend_is_quiet_and_says_when_markets_open(app: typer.Typer) -> None
     assert (data["bars"], data["last_prices"], data["off_session_ticks"]) == (0, {}, 0)
 
 
+def test_the_status_names_every_sleeve_and_watched_symbol_with_its_market(
+    app: typer.Typer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sleeves replace the feeds: the status lists them (and the watch-only symbols), not the
+    feeds' defaults, each with when its market opens."""
+    monkeypatch.setenv(
+        "FREERIDE_SLEEVES",
+        '[{"symbol": "MSFT", "interval": "5m", "quantity": 3},'
+        ' {"symbol": "GBP/USD", "interval": "1h", "quantity": 1000}]',
+    )
+    monkeypatch.setenv("FREERIDE_WATCHLISTS", '{"tech": ["NVDA", "MSFT"]}')
+    monkeypatch.setenv("COLUMNS", "200")
+    result = CliRunner().invoke(app, ["live", "--seconds", "60"])
+    assert result.exit_code == 0, result.output
+    rows = {line.split()[0]: line for line in result.output.splitlines() if line.split()[:1]}
+    assert "MSFT 5m" in rows["MSFT"]
+    assert "closed until Mon 7 Dec 09:30 EST (14:30 UTC)" in rows["MSFT"]
+    assert "GBP/USD 1h" in rows["GBP/USD"]
+    assert "closed until Sun 6 Dec 17:00 EST (22:00 UTC)" in rows["GBP/USD"]
+    assert "closed until Mon 7 Dec 09:30 EST (14:30 UTC)" in rows["NVDA"]
+    assert "AAPL" not in rows  # the feeds are not what trades
+    assert "EUR/USD" not in rows
+
+
 def test_always_open_streams_at_the_weekend(app: typer.Typer) -> None:
     result = CliRunner().invoke(app, ["live", "--seconds", "600", "--always-open", "--json"])
     assert result.exit_code == 0, result.output
