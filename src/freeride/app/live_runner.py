@@ -292,6 +292,8 @@ async def _run(
                 await serving.opened(engine, clock, server.url)
             _system(bus, clock, "live_started", _started_message(run_id, broker, market.simulated))
             trading_from = status.started_ns = clock.now_ns()
+            if max_seconds is not None:
+                status.until_ns = trading_from + round(max_seconds * NS_PER_SECOND)
             status.ready.set()
             stopped_by = await rt.run(_until(rt, clock, until, max_seconds, trading_from))
         finally:

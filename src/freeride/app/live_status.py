@@ -17,6 +17,7 @@ from freeride.core.alerts import AlertFired
 from freeride.core.instruments import Instrument
 from freeride.core.market import Bar, Quote, Trade
 from freeride.core.orders import Fill, Order, OrderIntent, Signal
+from freeride.gateway.bars import interval_ns
 from freeride.ports.bus import Bus, Subscription
 from freeride.ports.calendar import MarketHours
 
@@ -49,6 +50,7 @@ class LiveStatus:
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     hours: MarketHours | None = None  # the market hours the run follows (the view says when each opens)
     instruments: list[Instrument] = field(default_factory=list)
+    until_ns: int | None = None  # a --seconds deadline: bars built after it are past the run's end
 
     def attach(self, bus: Bus) -> list[Subscription]:
         sub = bus.subscribe
@@ -72,6 +74,8 @@ class LiveStatus:
         self.prices[trade.symbol] = LastPrice(trade.price, bid, ask, trade.ts_event)
 
     def _on_bar(self, bar: Bar) -> None:
+        if self.until_ns is not None and bar.ts_event + interval_ns(bar.interval) > self.until_ns:
+            return  # it ended after the run's deadline (built while the run was stopping)
         key = (bar.symbol, bar.interval)
         self.bars[key] = self.bars.get(key, 0) + 1
         self.last_bars[key] = bar
