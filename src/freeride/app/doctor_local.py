@@ -18,11 +18,11 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from freeride.app.symbols import shipped_directory
+from freeride.app.symbols import settings_symbols, shipped_directory, unknown_in_settings
 from freeride.config.doctor import CheckResult, channel_fix
 from freeride.config.settings import Settings
 from freeride.config.urls import mask_url
-from freeride.core.symbols import SymbolDirectory, UnknownSymbol
+from freeride.core.symbols import SymbolDirectory
 from freeride.storage.engine import create_engine
 from freeride.storage.repositories import AlertRepository
 
@@ -32,28 +32,18 @@ async def local_checks(settings: Settings) -> list[CheckResult]:
 
 
 def check_symbols(settings: Settings, directory: SymbolDirectory) -> list[CheckResult]:
-    """Each symbol of the sleeves and watchlists is known, or at least not a likely typo."""
-    named = [(f"sleeves[{i}].symbol", s.symbol) for i, s in enumerate(settings.sleeves)]
-    named += [(f"run.feeds[{i}].symbol", f.symbol) for i, f in enumerate(settings.run.feeds)]
-    named += [(f"watchlists.{name}", s) for name, symbols in settings.watchlists.items() for s in symbols]
+    """Each symbol of the sleeves, feeds and watchlists is known, or at least not a likely typo."""
     results: list[CheckResult] = []
-    for where, symbol in named:
-        try:
-            directory.resolve(symbol)
-        except UnknownSymbol as exc:
-            if exc.suggestions:
-                fix = f"write {exc.suggestions[0]} in {where} (freeride.toml or its FREERIDE_ variable)"
-                results.append(CheckResult(f"symbol: {symbol}", False, f"{where}: {exc}", fix))
-            else:
-                results.append(
-                    CheckResult(
-                        f"symbol: {symbol}",
-                        True,
-                        f"{symbol} is not in the shipped list of instruments ({where})",
-                        "check the spelling; a real ticker outside the list is fine",
-                        warning=True,
-                    )
-                )
+    for where, exc in unknown_in_settings(settings, directory):
+        name = f"symbol: {exc.symbol}"
+        if exc.suggestions:
+            fix = f"write {exc.suggestions[0]} in {where} (freeride.toml or its FREERIDE_ variable)"
+            results.append(CheckResult(name, False, f"{where}: {exc}", fix))
+        else:
+            message = f"{exc.symbol} is not in the shipped list of instruments ({where})"
+            fix = "check the spelling; a real ticker outside the list is fine"
+            results.append(CheckResult(name, True, message, fix, warning=True))
+    named = settings_symbols(settings)
     if named and not results:
         results.append(CheckResult("symbols", True, f"{len(named)} symbols of the settings are known"))
     return results

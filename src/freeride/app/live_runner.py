@@ -57,6 +57,7 @@ from freeride.app.runtime import Runtime
 from freeride.app.secrets import extra_secret_stores
 from freeride.app.serving import Serving
 from freeride.app.sleeves import strategy_hosts
+from freeride.app.symbols import is_unslashed_pair, shipped_directory, stored_symbols, unknown_in_settings
 from freeride.bus import topics
 from freeride.config.secrets import build_secret_store
 from freeride.config.settings import Settings
@@ -176,6 +177,7 @@ async def _run(
         source = await choosing  # before anything is stored: no network and no key stops here
         settings = source.settings
         run_id = live_run_id(settings, started)
+        symbol_notes = await _check_symbols(settings, engine)
         await _store_instruments(engine, instruments)
         runs = RunRepository(engine)
         await runs.begin(run_id, name="live", config=_run_config(settings), started_at=started)
@@ -213,15 +215,20 @@ async def _run(
         bars = LiveBars(specs, bus, clock, grace_s=BAR_CLOSE_GRACE_S, hours=hours)
         hosts = strategy_hosts(sleeves, bus, clock)
         feed = live_feed(market, bus, clock, instruments, hours)
+        # what is streamed, for the API's market view: the sleeves, then what the watch set adds
+        streamed = list(
+            {i.symbol: i for i in [*instruments, *map(parse_instrument, settings.watched_symbols())]}.values()
+        )
         watch = WatchSet(
             feed,
             _watch_sources(settings, alerts, WatchlistRepository(engine)),
             clock,
+            on_added=lambda added: _extend(streamed, added),
             bars=bars,
             series=alerts.engine.bar_series if alerts is not None else None,
         )
         status.run_id, status.broker, status.started_ns = run_id, broker.name, started
-        status.simulated, status.notes = market.simulated, list(market.notes)
+        status.simulated, status.notes = market.simulated, [*market.notes, *symbol_notes]
         if source.note is not None:
             status.notes.insert(0, source.note)
         status.hours, status.instruments = hours, instruments
@@ -266,9 +273,8 @@ async def _run(
                 gateway=market.gateway,
                 metrics=ops.metrics,
             )
-            watched = [parse_instrument(s) for s in settings.watched_symbols()]
             state.hours = hours
-            state.market_instruments = list({i.symbol: i for i in [*instruments, *watched]}.values())
+            state.market_instruments = streamed  # the same list: grows as the watch set adds
             state.research = research
             serve_discord(state, posting)
             server = rt.add(
@@ -364,6 +370,22 @@ async def _wait(clock: Clock, until: asyncio.Event | None, max_seconds: float | 
     return next(waiters[w] for w in waiters if w in done)
 
 
+async def _check_symbols(settings: Settings, engine: AsyncEngine) -> list[str]:
+    """Refuse a pair written without its slash (``EURUSD``: no market lists it, nothing would
+    stream); a symbol neither the shipped directory nor the store knows is a note, with its close
+    matches (it may be a ticker outside the shipped list; ``freeride doctor`` flags likely typos)."""
+    stored = await stored_symbols(engine)()
+    unknown = unknown_in_settings(settings, shipped_directory(), stored)
+    certain = [f"{where}: {exc}" for where, exc in unknown if is_unslashed_pair(exc)]
+    if certain:
+        raise InvalidInput("; ".join(certain))
+    notes = []
+    for where, exc in unknown:
+        guess = f" (did you mean {' or '.join(exc.suggestions)}?)" if exc.suggestions else ""
+        notes.append(f"{where}: {exc.symbol} is not a known instrument{guess}")
+    return notes
+
+
 async def _store_instruments(engine: AsyncEngine, instruments: list[Instrument]) -> None:
     repo = InstrumentRepository(engine)
     for instrument in instruments:
@@ -428,6 +450,11 @@ def _watch_sources(
     if alerts is not None:
         sources["alerts"] = alerts.engine.symbols
     return sources
+
+
+def _extend(streamed: list[Instrument], added: list[Instrument]) -> None:
+    known = {i.symbol for i in streamed}
+    streamed.extend(i for i in added if i.symbol not in known)
 
 
 def _paper_note(paper: PaperAccount) -> str:

@@ -123,6 +123,36 @@ def _hint(lookups: Sequence[SymbolLookup], unreachable: list[str]) -> str:
     return f" ({asked} does not list it either)"
 
 
+def settings_symbols(settings: Settings) -> list[tuple[str, str]]:
+    """Every symbol the settings name, with where: ``("sleeves[0].symbol", "AAPL")``."""
+    named = [(f"sleeves[{i}].symbol", s.symbol) for i, s in enumerate(settings.sleeves)]
+    named += [(f"run.feeds[{i}].symbol", f.symbol) for i, f in enumerate(settings.run.feeds)]
+    named += [(f"watchlists.{name}", s) for name, symbols in settings.watchlists.items() for s in symbols]
+    return named
+
+
+def unknown_in_settings(
+    settings: Settings, directory: SymbolDirectory, known: Iterable[str] = ()
+) -> list[tuple[str, UnknownSymbol]]:
+    """The settings' symbols neither ``directory`` nor ``known`` has, with where each is set."""
+    extra = set(known)
+    found: list[tuple[str, UnknownSymbol]] = []
+    for where, symbol in settings_symbols(settings):
+        if symbol in extra:
+            continue
+        try:
+            directory.resolve(symbol)
+        except UnknownSymbol as exc:
+            found.append((where, exc))
+    return found
+
+
+def is_unslashed_pair(unknown: UnknownSymbol) -> bool:
+    """``EURUSD``: two known currencies run together, a pair without its slash, never a ticker."""
+    best = unknown.suggestions[0] if unknown.suggestions else ""
+    return "/" in best and best.replace("/", "") == unknown.symbol
+
+
 def stored_symbols(engine: AsyncEngine) -> KnownSource:
     """Symbols the store already knows: instruments, stored watchlists, alert rules."""
 

@@ -67,3 +67,41 @@ async def test_live_serves_the_api_with_a_login_token_revoked_at_the_end(tmp_pat
         assert [t.revoked_at is not None for t in tokens] == [True]
     finally:
         await engine.dispose()
+
+
+async def test_a_symbol_added_through_the_served_api_is_streamed(tmp_path: Path) -> None:
+    """The dashboard's path: POST /api/v1/watchlists on the running service, then its prices."""
+    base = live_settings(tmp_path)
+    settings = base.model_copy(update={"api": base.api.model_copy(update={"port": 0})})
+    clock = ManualClock(T0)
+    status = LiveStatus()
+    stop = asyncio.Event()
+    announced: list[tuple[str, str]] = []
+    serving = Serving(announce=lambda url, token: announced.append((url, token)), hold=False)
+    task = asyncio.create_task(
+        run_live(settings, clock, until=stop, status=status, serve=create_app, serving=serving)
+    )
+    ready = asyncio.Event()
+    mover = asyncio.create_task(pump(clock, ready))
+    await asyncio.wait_for(status.ready.wait(), timeout=30)
+    ready.set()
+    await mover
+    url, token = announced[0]
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=url.rstrip("/"), headers=headers, timeout=10) as http:
+        refused = await http.post("/api/v1/watchlists/chips/symbols", json={"symbol": "AMDD"})
+        assert refused.status_code == 422
+        assert refused.json()["error"]["suggestions"][0] == "AMD"
+        added = await http.post("/api/v1/watchlists/chips/symbols", json={"symbol": "amd"})
+        assert (added.status_code, added.json()) == (201, {"name": "chips", "symbol": "AMD", "added": True})
+        while "AMD" not in status.prices:  # the watch set reads the store on the clock's beat
+            clock.advance(0.5)
+            await asyncio.sleep(0.01)
+        markets = (await http.get("/api/v1/markets")).json()
+        assert "AMD" in {m["symbol"] for m in markets["markets"]}
+        lists = (await http.get("/api/v1/watchlists")).json()
+        assert [(w["name"], [s["symbol"] for s in w["symbols"]]) for w in lists["items"]] == [
+            ("chips", ["AMD"])
+        ]
+    stop.set()
+    await asyncio.wait_for(task, timeout=30)

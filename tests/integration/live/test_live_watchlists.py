@@ -6,12 +6,15 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from freeride.app.live_runner import run_live
 from freeride.app.live_status import LiveStatus
 from freeride.app.watchlists import build_watchlists
 from freeride.config.settings import Settings, load_settings
 from freeride.core.alerts import AlertKind, AlertRule
 from freeride.core.clock import NS_PER_SECOND, ManualClock
+from freeride.core.errors import InvalidInput
 from freeride.storage.engine import create_engine
 from freeride.storage.migrate import upgrade_engine
 from freeride.storage.repositories import AlertRepository
@@ -96,3 +99,24 @@ async def test_a_symbol_added_to_a_stored_watchlist_while_running_streams(tmp_pa
     stop.set()
     await asyncio.wait_for(task, timeout=30)
     assert {"AAPL", "MSFT", "EUR/USD", "AMD"} <= set(status.prices)
+
+
+async def test_a_pair_without_its_slash_stops_the_start_and_a_likely_typo_is_noted(tmp_path: Path) -> None:
+    glued = load_settings(
+        _env_file=None,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'glued.db'}",
+        secrets={"order": ["env"]},
+        providers={"enabled": ["simulator"]},
+        sleeves=[{"symbol": "EURUSD", "interval": "1m", "quantity": "1000"}],
+    )
+    with pytest.raises(InvalidInput, match=r"sleeves\[0\]\.symbol: symbol 'EURUSD' .* did you mean EUR/USD"):
+        await run_live(glued, ManualClock(T0), until=asyncio.Event())
+    settings = settings_for(tmp_path)
+    typo = Settings.model_validate({**settings.model_dump(), "watchlists": {"tech": ["MSFTT"]}})
+    status = LiveStatus()
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_live(typo, ManualClock(T0), until=stop, status=status))
+    await asyncio.wait_for(status.ready.wait(), timeout=30)
+    stop.set()
+    await asyncio.wait_for(task, timeout=30)
+    assert "watchlists.tech: MSFTT is not a known instrument (did you mean MSFT or STT?)" in status.notes
