@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from freeride.app.symbols import with_suggestions
 from freeride.core.alerts import ANY_SYMBOL, AlertKind, AlertRule, QuietHours
 from freeride.core.clock import datetime_to_ns, ns_to_datetime
 from freeride.core.errors import InvalidInput
@@ -52,7 +53,7 @@ class AlertIn(BaseModel):
         try:
             return parse_instrument(value).symbol
         except InvalidInput as exc:
-            raise ValueError(str(exc)) from None
+            raise ValueError(with_suggestions(value, str(exc))) from None
 
     def to_rule(self, alert_id: str = "") -> AlertRule:
         return AlertRule(

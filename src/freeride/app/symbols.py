@@ -123,6 +123,13 @@ def _hint(lookups: Sequence[SymbolLookup], unreachable: list[str]) -> str:
     return f" ({asked} does not list it either)"
 
 
+def with_suggestions(text: str, problem: str) -> str:
+    """``problem`` (a malformed symbol's message) with the close matches of ``text`` appended
+    (``eur_usd`` → "… did you mean EUR/USD?"), for refusals made before a ``SymbolCheck`` runs."""
+    found = shipped_directory().suggest(text)
+    return f"{problem}; did you mean {' or '.join(found)}?" if found else problem
+
+
 def settings_symbols(settings: Settings) -> list[tuple[str, str]]:
     """Every symbol the settings name, with where: ``("sleeves[0].symbol", "AAPL")``."""
     named = [(f"sleeves[{i}].symbol", s.symbol) for i, s in enumerate(settings.sleeves)]

@@ -31,6 +31,7 @@ from freeride.alerts.service import AlertService, RuleInvalid
 from freeride.app.alerts import checked_alert_service, send_test
 from freeride.app.database import open_database
 from freeride.app.symbol_lookups import symbol_lookups
+from freeride.app.symbols import with_suggestions
 from freeride.config.settings import Settings, load_settings
 from freeride.core.alerts import ANY_SYMBOL, RSI_KINDS, SMA_KINDS, AlertKind, AlertRule, QuietHours
 from freeride.core.clock import LiveClock, datetime_to_ns, ns_to_datetime
@@ -104,7 +105,10 @@ def build_rule(
         raise InvalidInput(
             f"kind {kind!r} is unknown; use one of {', '.join(k.value for k in AlertKind)}"
         ) from None
-    sym = ANY_SYMBOL if symbol == ANY_SYMBOL else parse_instrument(symbol).symbol
+    try:
+        sym = ANY_SYMBOL if symbol == ANY_SYMBOL else parse_instrument(symbol).symbol
+    except InvalidInput as exc:
+        raise InvalidInput(with_suggestions(symbol, str(exc))) from None
     quiet_hours = None
     if quiet is not None:
         start, sep, end = quiet.partition("-")

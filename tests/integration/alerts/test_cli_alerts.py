@@ -63,7 +63,7 @@ def test_unknown_symbols_and_channels_are_refused(cli: typer.Typer, monkeypatch:
     telegram = runner.invoke(cli, ["alerts", "add", "AAPL", "above", "200", "--notify", "telegram"])
     assert telegram.exit_code == 2
     assert "channel 'telegram' is not configured; use one of alerts" in telegram.output
-    for typed, meant in (("AAPLL", "AAPL"), ("EURUSD", "EUR/USD")):
+    for typed, meant in (("AAPLL", "AAPL"), ("EURUSD", "EUR/USD"), ("eur_usd", "EUR/USD")):
         refused = runner.invoke(cli, ["alerts", "add", typed, "above", "1"])
         assert refused.exit_code == 2, refused.output
         assert f"did you mean {meant}" in refused.output

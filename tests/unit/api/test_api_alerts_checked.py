@@ -34,6 +34,13 @@ async def test_unknown_symbols_are_422_with_suggestions(api: Api) -> None:
     assert listed.json()["count"] == 0
 
 
+async def test_a_malformed_symbol_is_422_with_its_close_match(api: Api) -> None:
+    body = {"symbol": "eur_usd", "kind": "above", "threshold": 1}
+    response = await api.http.post("/api/v1/alerts", json=body, headers=api.auth("trade"))
+    assert response.status_code == 422
+    assert "did you mean EUR/USD?" in response.json()["error"]["fields"][0]["message"]
+
+
 async def test_unknown_channels_are_422_listing_the_configured(api: Api) -> None:
     api = checked(api)
     body = {"symbol": "AAPL", "kind": "above", "threshold": 200, "notify": ["telegram"]}
