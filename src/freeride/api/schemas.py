@@ -118,3 +118,4 @@ class FiringOut(BaseModel):
     message: str | None
     latency_ms: float
     fired_at: datetime
+    ts_event: int = 0  # the market time of the price that fired it, ns

@@ -165,6 +165,9 @@ class ApiState:
     discord: DiscordBotSettings | None = None  # the bot answering POST /discord/interactions
     discord_rest: DiscordRest | None = None  # its follow-ups and deferred answers go through this
     chat_topics: ChannelTopics | None = None  # what the bot posts to which channel (/subscribe)
+    broker: str | None = None  # the broker this process trades through (readiness names it)
+    feed: str | None = None  # what drives a replay ("replay of 2 files"), for the status
+    equity_runs: str | None = None  # the run name whose equity marks continue across starts ("live")
 
 
 def build_api_state(
@@ -178,11 +181,17 @@ def build_api_state(
     accounts: Mapping[str, Portfolio] | None = None,
     gateway: MarketDataGateway | None = None,
     metrics: Metrics | None = None,
+    wall: Clock | None = None,
 ) -> ApiState:
+    """``wall`` checks tokens and sessions when ``clock`` is a market's sped-up time."""
     repos = Repositories.from_engine(db)
-    tokens = TokenAuth(SqlTokenRepository(db), clock, settings.api.token_cache_s)
+    tokens = TokenAuth(SqlTokenRepository(db), wall or clock, settings.api.token_cache_s)
     sessions = SessionAuth(
-        SessionRepository(db), tokens.check, clock, settings.api.session_ttl_s, settings.api.token_cache_s
+        SessionRepository(db),
+        tokens.check,
+        wall or clock,
+        settings.api.session_ttl_s,
+        settings.api.token_cache_s,
     )
     return ApiState(
         settings=settings.api,

@@ -25,6 +25,7 @@ from freeride.adapters.replay import ReplayFeed, ReplaySource
 from freeride.app.alerts import build_alerts
 from freeride.app.api import ApiServer, ApiState, build_api_state, serve_discord, trusted_proxies
 from freeride.app.discord import discord_posting
+from freeride.app.equity_marks import EquityMarks
 from freeride.app.execution import replay_order_manager
 from freeride.app.gateway import build_market_data
 from freeride.app.ops import build_ops
@@ -169,6 +170,9 @@ async def run_embedded(
         router = replay_order_manager(settings, engine, bus, clock, run_id, dict(by_strategy))
         alerts = build_alerts(settings, bus, engine, clock) if settings.alerts.enabled else None
         rt.add(recorder)
+        accounts = {account: exchange.portfolio for account, exchange in exchanges.items()}
+        # marked under the names the brokers publish their own states with ("paper:<account>")
+        rt.add(EquityMarks(bus, clock, {e.config.name: e.portfolio for e in exchanges.values()}))
         ops = build_ops(settings, bus, engine, clock, role="run")
         ops.watch_recorder(recorder)
         rt.add_all(ops.components)
@@ -179,7 +183,6 @@ async def run_embedded(
         rt.add_all(s.host for s in sleeves)
         server = None
         if serve is not None and (settings.api.enabled or serving is not None):
-            accounts = {account: exchange.portfolio for account, exchange in exchanges.items()}
             # Quotes and bars for symbols the replay does not carry come through the gateway
             # (the simulator when no provider key is set); it publishes nothing unless asked.
             market = build_market_data(settings, bus, clock)
@@ -196,6 +199,8 @@ async def run_embedded(
             )
             # research serves stored stories and plans from the replay's bars; a replay polls no news
             state.research = await build_research(settings, bus, engine, clock, market.gateway)
+            state.broker = "paper"
+            state.feed = feed.name
             rt.add(market.gateway)
             rt.add_all([state.research.news_gateway, state.research.service])
             serve_discord(state, posting)

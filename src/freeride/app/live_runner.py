@@ -46,6 +46,7 @@ from freeride.app.continuity import (
     warm_up,
 )
 from freeride.app.discord import discord_posting
+from freeride.app.equity_marks import EquityMarks
 from freeride.app.execution import build_execution
 from freeride.app.gateway import Transports, build_market_data
 from freeride.app.live_status import LiveStatus, LiveSummary
@@ -63,7 +64,7 @@ from freeride.config.secrets import build_secret_store
 from freeride.config.settings import Settings
 from freeride.config.trading import SleeveSettings
 from freeride.config.urls import mask_url
-from freeride.core.clock import NS_PER_SECOND, Clock, ns_to_datetime
+from freeride.core.clock import NS_PER_SECOND, Clock, LiveClock, ScaledClock, ns_to_datetime
 from freeride.core.component import ComponentState
 from freeride.core.errors import FreerideError, InvalidInput
 from freeride.core.instruments import Instrument, parse_instrument
@@ -237,6 +238,11 @@ async def _run(
         # the core (storage, alerts, execution, the gateway) starts first and stops last: the
         # broker's account is read, strategies resume and warm up before the front trades
         rt.add(recorder)
+        # named as the paper broker publishes its own states ("paper:<account>"), chart and table alike
+        accounts = (
+            {} if paper is None else {paper.broker.exchange.config.name: paper.broker.exchange.portfolio}
+        )
+        rt.add(EquityMarks(bus, clock, accounts))
         ops = build_ops(
             settings, bus, engine, clock, role="live", hours=hours, symbols=[i.symbol for i in instruments]
         )
@@ -262,6 +268,9 @@ async def _run(
             if isinstance(host.strategy, PlanFollower):
                 bus.subscribe(topics.trade_plan(host.strategy.symbol), host.strategy.add_plan)
         server: ApiServer | None = None
+        # People and their browsers keep the wall's time: a sped-up market (--speed) must not make
+        # tokens, sessions and the login lease expire, or a request time out, 60 times sooner.
+        wall: Clock = LiveClock() if isinstance(clock, ScaledClock) else clock
         if serve is not None and (settings.api.enabled or serving is not None):
             state = build_api_state(
                 settings,
@@ -270,15 +279,19 @@ async def _run(
                 bus,
                 alerts,
                 run_id=execution.manager.run_id,
+                accounts=accounts,
                 gateway=market.gateway,
                 metrics=ops.metrics,
+                wall=wall,
             )
+            state.broker = broker.name
+            state.equity_runs = "live"  # the account's marks go on across restarts, each a new run
             state.hours = hours
             state.market_instruments = streamed  # the same list: grows as the watch set adds
             state.research = research
             serve_discord(state, posting)
             server = rt.add(
-                ApiServer(serve(state), settings.api, clock, trusted_proxies=trusted_proxies(settings))
+                ApiServer(serve(state), settings.api, wall, trusted_proxies=trusted_proxies(settings))
             )
 
         opening: BrokerAccount | None = None
@@ -295,7 +308,7 @@ async def _run(
             status.notes.extend(_warm_notes(warmed))
             await rt.start()
             if server is not None and serving is not None:
-                await serving.opened(engine, clock, server.url)
+                await serving.opened(engine, wall, server.url)
             _system(bus, clock, "live_started", _started_message(run_id, broker, market.simulated))
             trading_from = status.started_ns = clock.now_ns()
             if max_seconds is not None:
@@ -313,7 +326,7 @@ async def _run(
                 _system(bus, clock, "live_finished", f"live run {run_id} stopped ({stopped_by})")
             await rt.stop()
             if serving is not None:
-                await serving.closed(clock)
+                await serving.closed(wall)
         summary = LiveSummary(
             run_id=run_id,
             ledger_run_id=execution.manager.run_id,

@@ -8,7 +8,7 @@ configured in this process is reported as such and does not make the process unr
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from freeride.bus.redis import RedisBus
 from freeride.exchange.portfolio import Portfolio
+from freeride.gateway.providers import ProviderStatus
 from freeride.ports.bus import Bus
 
 DB_TIMEOUT_S = 2.0
@@ -60,10 +61,29 @@ def check_bus(bus: Bus | None) -> Check:
     return Check("bus", True, f"{type(bus).__name__} running")
 
 
-def check_brokers(accounts: Mapping[str, Portfolio]) -> Check:
+def check_brokers(accounts: Mapping[str, Portfolio], broker: str | None = None) -> Check:
+    """The broker session: a real broker by name, else the in-process paper accounts."""
+    if broker is not None and broker != "paper":
+        return Check("broker", True, f"{broker} session")
     if not accounts:
         return Check("broker", True, "no broker session in this process")
-    return Check("broker", True, f"{len(accounts)} paper account(s), in process")
+    names = ", ".join(sorted(accounts))
+    return Check("broker", True, f"paper account{'s' if len(accounts) > 1 else ''} {names}, in process")
+
+
+def check_providers(statuses: Sequence[ProviderStatus], feed: str | None = None) -> Check:
+    """The market-data chain in order, each provider with its circuit: ready while one answers.
+    ``feed`` names what drives the run besides (a replay's files)."""
+    parts = [feed] if feed else []
+    for p in statuses:
+        state = p.circuit if p.circuit == "closed" else f"{p.circuit}, retry in {p.retry_in_s:.0f} s"
+        key = "" if p.key_present else ", no key"
+        error = f", last error: {p.last_error[:60]}" if p.last_error and p.circuit != "closed" else ""
+        parts.append(f"{p.name} ({state}{key}, {p.calls} calls{error})")
+    if not statuses:
+        return Check("providers", True, feed or "replay feed only (no live providers)")
+    ok = any(p.circuit != "open" for p in statuses)
+    return Check("providers", ok, "; ".join(parts))
 
 
 async def readiness(
@@ -71,10 +91,11 @@ async def readiness(
     bus: Bus | None,
     accounts: Mapping[str, Portfolio],
     providers: ProviderCheck | None = None,
+    broker: str | None = None,
 ) -> list[Check]:
     checks = [await check_database(engine), check_bus(bus)]
     checks.append(
         await providers() if providers else Check("providers", True, "replay feed only (no live providers)")
     )
-    checks.append(check_brokers(accounts))
+    checks.append(check_brokers(accounts, broker))
     return checks

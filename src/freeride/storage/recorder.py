@@ -38,7 +38,7 @@ from freeride.core.component import Component
 from freeride.core.errors import TemporaryError
 from freeride.core.latency import LatencyHistogram
 from freeride.core.market import Bar
-from freeride.core.orders import Fill, Order, Position
+from freeride.core.orders import AccountState, Fill, Order, Position
 from freeride.core.system import SystemEvent
 from freeride.storage import writes
 
@@ -47,7 +47,7 @@ log = structlog.get_logger(__name__)
 # What the recorder stores; the composition root subscribes its queue to these.
 # What the recorder keeps where an order manager stores the ledger (orders, fills, positions):
 # each table has one writer.
-MARKET_AND_SYSTEM_TOPICS = [topics.ALL_BARS, topics.ALL_SYSTEM]
+MARKET_AND_SYSTEM_TOPICS = [topics.ALL_BARS, topics.ALL_SYSTEM, topics.ALL_ACCOUNTS]  # accounts: equity marks
 
 RECORDED_TOPICS = [
     topics.ALL_BARS,
@@ -55,6 +55,7 @@ RECORDED_TOPICS = [
     topics.ALL_FILLS,
     topics.ALL_POSITIONS,
     topics.ALL_SYSTEM,
+    topics.ALL_ACCOUNTS,
 ]
 
 # Large batches amortise what a transaction costs whatever its size (on PostgreSQL about a
@@ -230,6 +231,7 @@ class Recorder(Component):
         fills: list[Fill] = []
         positions: list[Position] = []
         system: list[SystemEvent] = []
+        accounts: list[AccountState] = []
         for event in events:
             kind = type(event)
             if kind is Bar:
@@ -242,6 +244,8 @@ class Recorder(Component):
                 positions.append(event)
             elif kind is SystemEvent:
                 system.append(event)
+            elif kind is AccountState:
+                accounts.append(event)
         run_id = self.run_id
         async with self._transaction() as conn:
             await writes.write_bars(conn, bars)
@@ -249,7 +253,9 @@ class Recorder(Component):
             await writes.write_fills(conn, run_id, fills)
             await writes.write_positions(conn, run_id, positions)
             await writes.write_system_events(conn, run_id, system)
-        return self._committed(len(bars) + len(orders) + len(fills) + len(positions) + len(system))
+            await writes.write_account_states(conn, run_id, accounts)
+        stored = len(bars) + len(orders) + len(fills) + len(positions) + len(system) + len(accounts)
+        return self._committed(stored)
 
     async def write_bars(self, bars: Sequence[Bar]) -> int:
         """Store bars in one transaction (duplicates ignored); returns how many were new."""

@@ -173,6 +173,19 @@ positions = sa.Table(
     _ns("ts_init"),
 )
 
+# Equity over time (revision 0011): each account's cash and equity as the run marks it (at most once
+# a minute of market time, and after fills), so the dashboard draws the day from the database.
+equity_marks = sa.Table(
+    "equity_marks",
+    metadata,
+    sa.Column("run_id", sa.String(), _run_fk(), primary_key=True),
+    sa.Column("account", sa.String(), primary_key=True),
+    sa.Column("ts_event", sa.BigInteger, primary_key=True),
+    sa.Column("currency", sa.String(), nullable=False),
+    sa.Column("cash", ExactDecimal, nullable=False),
+    sa.Column("equity", ExactDecimal, nullable=False),
+)
+
 # The journal (revision 0005 made it one): every system event and domain fact worth keeping, with
 # the instrument it concerns and the chain of events it belongs to. ``run_id`` is empty for facts
 # of no run (a ``freeride kill`` from another shell, a process start). ``source`` is the component.

@@ -14,7 +14,8 @@ several groups in one commit. Rows go to the driver as tuples, never through ORM
   temporary staging table and moved with ``INSERT … SELECT … ON CONFLICT DO NOTHING``. Either
   way a bar stored twice is stored once;
 * orders and positions: upsert, where an older ``ts_event`` never overwrites a newer one;
-* fills: insert, de-duplicated by ``(run_id, fill_id)``; system events: append.
+* fills: insert, de-duplicated by ``(run_id, fill_id)``; system events: append;
+* equity marks: insert, one per account and time (the first kept).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from freeride.core.market import Bar
-from freeride.core.orders import Fill, Order, Position
+from freeride.core.orders import AccountState, Fill, Order, Position
 from freeride.core.system import SystemEvent
 from freeride.storage import rows as R
 from freeride.storage import series
@@ -232,3 +233,18 @@ async def ensure_run(conn: AsyncConnection, run_id: str, started_at: int) -> Non
         "ON CONFLICT (run_id) DO NOTHING",
     )
     await conn.exec_driver_sql(sql, (run_id, run_id, "{}", started_at))
+
+
+async def write_account_states(conn: AsyncConnection, run_id: str, states: Sequence[AccountState]) -> int:
+    """Store accounts' cash and equity as equity marks; a mark already stored for the account at
+    that time is kept. Returns how many were handed over."""
+    if not states:
+        return 0
+    to_db = _to_db(conn)
+    rows = [(run_id, a.account, a.ts_event, a.currency, to_db(a.cash), to_db(a.equity)) for a in states]
+    columns = ("run_id", "account", "ts_event", "currency", "cash", "equity")
+    sql = _insert_sql(
+        "equity_marks", columns, conn.dialect.name, "ON CONFLICT (run_id, account, ts_event) DO NOTHING"
+    )
+    await conn.exec_driver_sql(sql, rows)
+    return len(rows)

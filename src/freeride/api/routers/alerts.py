@@ -15,6 +15,7 @@ from freeride.alerts.service import AlertService
 from freeride.api.deps import alert_service, require
 from freeride.api.errors import ERROR_RESPONSES, ApiError
 from freeride.api.schemas import AlertIn, AlertList, AlertOut, FiringOut
+from freeride.core.alerts import AlertFired
 from freeride.core.clock import ns_to_datetime
 from freeride.ports.tokens import Scope
 
@@ -40,6 +41,12 @@ async def create_alert(body: AlertIn, service: Service) -> AlertOut:
     return AlertOut.of(await service.create(body.to_rule()))
 
 
+@router.get("/firings", dependencies=READ)
+async def all_firings(service: Service, limit: Annotated[int, Query(ge=1, le=1_000)] = 50) -> list[FiringOut]:
+    """The latest firings of every alert, newest first (the dashboard's "Fired" list on load)."""
+    return [_firing(f) for f in await service.history(None, limit)]
+
+
 @router.get("/{alert_id}", dependencies=READ)
 async def get_alert(alert_id: str, service: Service) -> AlertOut:
     stored = await service.get(alert_id)
@@ -63,19 +70,21 @@ async def delete_alert(alert_id: str, service: Service) -> Response:
     return Response(status_code=204)
 
 
+def _firing(f: AlertFired) -> FiringOut:
+    return FiringOut(
+        alert_id=f.alert_id,
+        symbol=f.symbol,
+        price=None if math.isnan(f.price) else f.price,
+        description=f.description,
+        message=f.message,
+        latency_ms=f.latency_ns / 1e6,
+        fired_at=ns_to_datetime(f.ts_init),
+        ts_event=f.ts_event,
+    )
+
+
 @router.get("/{alert_id}/firings", dependencies=READ)
 async def firings(
     alert_id: str, service: Service, limit: Annotated[int, Query(ge=1, le=1_000)] = 100
 ) -> list[FiringOut]:
-    return [
-        FiringOut(
-            alert_id=f.alert_id,
-            symbol=f.symbol,
-            price=None if math.isnan(f.price) else f.price,
-            description=f.description,
-            message=f.message,
-            latency_ms=f.latency_ns / 1e6,
-            fired_at=ns_to_datetime(f.ts_init),
-        )
-        for f in await service.history(alert_id, limit)
-    ]
+    return [_firing(f) for f in await service.history(alert_id, limit)]

@@ -9,8 +9,10 @@ backtest --report`` writes, charts inlined), whether it ran here or from the com
 from __future__ import annotations
 
 from decimal import Decimal
+from enum import Enum
 from typing import Annotated, Any
 
+import msgspec
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -99,6 +101,57 @@ def start_job(jobs: BacktestJobs, body: BacktestIn) -> Job:
 @router.post("", status_code=202, dependencies=WRITE)
 async def start(body: BacktestIn, jobs: Jobs) -> BacktestOut:
     return BacktestOut.of(start_job(jobs, body))
+
+
+class ParamOut(BaseModel):
+    name: str
+    type: str = Field(description="int, float, decimal, bool or one of choices")
+    default: float | int | bool | str | None
+    choices: list[str] | None = None
+
+
+class StrategyOut(BaseModel):
+    name: str
+    params: list[ParamOut]
+
+
+class BacktestOptions(BaseModel):
+    """What the dashboard's form offers: the symbols with data here, each strategy's parameters."""
+
+    symbols: list[str]
+    strategies: list[StrategyOut]
+
+
+HIDDEN_PARAMS = frozenset({"quantity", "plans"})  # an older name of size; a file path (refused here)
+
+
+def _param(f: msgspec.structs.FieldInfo) -> ParamOut:
+    default = None if f.default is msgspec.NODEFAULT else f.default
+    kind = f.type
+    if isinstance(kind, type) and issubclass(kind, Enum):
+        values = [str(m.value) for m in kind]
+        return ParamOut(
+            name=f.name, type="choice", default=getattr(default, "value", default), choices=values
+        )
+    names = {int: "int", float: "float", bool: "bool", Decimal: "decimal", str: "str"}
+    type_name = names.get(kind, "str") if isinstance(kind, type) else "str"
+    if isinstance(default, Decimal):
+        default = float(default) if default != default.to_integral_value() else int(default)
+    return ParamOut(name=f.name, type=type_name, default=default)
+
+
+@router.get("/options", dependencies=READ)
+async def options(jobs: Jobs) -> BacktestOptions:
+    """Symbols backtestable in this process and the parameters each strategy declares."""
+    strategies = [
+        StrategyOut(
+            name=name,
+            params=[_param(f) for f in msgspec.structs.fields(params) if f.name not in HIDDEN_PARAMS],
+        )
+        for name, (_, params) in sorted(STRATEGIES.items())
+        if name != "plan_follower"  # follows stored plans: a file or live research, not a form
+    ]
+    return BacktestOptions(symbols=jobs.symbols, strategies=strategies)
 
 
 @router.get("", dependencies=READ)

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from freeride.api.deps import require, state_of
 from freeride.api.errors import ERROR_RESPONSES
-from freeride.app.readiness import readiness
+from freeride.app.readiness import Check, check_providers, readiness
 from freeride.ops.metrics import CONTENT_TYPE, Metrics
 from freeride.ports.tokens import Scope
 
@@ -43,7 +43,12 @@ async def healthz() -> dict[str, str]:
 )
 async def readyz(request: Request, response: Response) -> ReadyOut:
     state = state_of(request)
-    checks = await readiness(state.db, state.bus, state.accounts)
+    gateway = state.gateway
+
+    async def providers() -> Check:
+        return check_providers(gateway.status() if gateway is not None else [], state.feed)
+
+    checks = await readiness(state.db, state.bus, state.accounts, providers, state.broker)
     ok = all(c.ok for c in checks)
     if not ok:
         response.status_code = 503

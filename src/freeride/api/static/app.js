@@ -17,7 +17,6 @@ const prepend = (list, text, cls) => { list.prepend(el("li", text, cls)); keep(l
 
 let live = null;
 let loggedIn = false;
-let lastTs = 0;
 const prices = new Map();
 
 // ---- login -------------------------------------------------------------------------------
@@ -49,6 +48,7 @@ function quoteRow(symbol) {
     row.dataset.symbol = symbol;
     row.append(el("td", symbol), el("td", "", "num price"), el("td", "", "at"));
     $("quotes").append(row);
+    $("quotes-count").textContent = `(${$("quotes").children.length})`;
   }
   return row;
 }
@@ -62,7 +62,6 @@ function setPrice(symbol, price, ts) {
   cell.className = `num price ${before === undefined || price === before ? "" : price > before ? "up" : "down"}`;
   row.querySelector(".at").textContent = when(ts);
   row.dataset.ts = String(ts);
-  lastTs = Math.max(lastTs, ts);
 }
 
 async function loadQuotes() {
@@ -90,8 +89,9 @@ function alertItem(alert) {
 }
 
 async function loadAlerts() {
-  const alerts = await call("/api/v1/alerts");
+  const [alerts, fired] = await Promise.all([call("/api/v1/alerts"), call("/api/v1/alerts/firings?limit=20")]);
   $("alerts").replaceChildren(...alerts.items.map(alertItem));
+  $("fired").replaceChildren(...fired.map((f) => el("li", `${when(f.ts_event)} ${f.description} at ${f.price}`, "fired")));
   live.on("alert.fired.>", (fired) => {
     prepend($("fired"), `${when(fired.ts_event)} ${fired.description} at ${fired.price}`, "fired");
     loadAlertList();
@@ -114,50 +114,96 @@ async function loadAlertList() {
   $("alerts").replaceChildren(...alerts.items.map(alertItem));
 }
 
-// ---- accounts, positions, equity ---------------------------------------------------------
-let chart = null;
-const equity = { x: [], series: new Map() };
-
-function plotEquity(accounts) {
-  if (!lastTs) return; // plotted on market time, so nothing before the first price
-  const x = Math.floor(lastTs / 1e9);
-  if (equity.x.length && x <= equity.x[equity.x.length - 1]) return;
-  equity.x.push(x);
-  for (const a of accounts) {
-    if (!equity.series.has(a.account)) equity.series.set(a.account, new Array(equity.x.length - 1).fill(null));
-    equity.series.get(a.account).push(Number(a.equity));
-  }
-  const names = [...equity.series.keys()];
-  const data = [equity.x, ...names.map((n) => equity.series.get(n))];
-  const width = Math.max(280, $("equity").clientWidth || 600);
-  if (!chart || chart.series.length !== names.length + 1) {
-    chart?.destroy();
-    const colours = ["#58a6ff", "#3fb950", "#d29922", "#bc8cff", "#f85149"];
-    chart = new uPlot({
-      width, height: 220,
-      series: [{}, ...names.map((n, i) => ({ label: n, stroke: colours[i % colours.length], spanGaps: true }))],
-      axes: [{ stroke: "#8a94a3" }, { stroke: "#8a94a3", size: 70 }],
-    }, data, $("equity"));
-  } else {
-    chart.setData(data);
-  }
-}
-
+// ---- accounts, positions ----------------------------------------------------------------
 async function loadAccounts() {
   const [accounts, positions] = await Promise.all([call("/api/v1/accounts"), call("/api/v1/positions")]);
   $("accounts").replaceChildren(...accounts.items.map((a) => {
     const pnl = Object.values(a.pnl).reduce((s, v) => s + Number(v), 0);
     const row = el("tr");
+    row.dataset.account = a.account;
     row.append(el("td", `${a.account} (${a.currency})`), el("td", money(a.cash), "num"), el("td", money(a.equity), "num"),
-      el("td", money(pnl), `num ${pnl >= 0 ? "up" : "down"}`));
+      el("td", money(pnl), `num pnl ${pnl >= 0 ? "up" : "down"}`));
     return row;
   }));
+  if (!accounts.items.length) $("accounts").replaceChildren(emptyRow(4, "no account in this process"));
   $("positions").replaceChildren(...positions.items.map((p) => {
     const row = el("tr");
     row.append(el("td", p.symbol), el("td", p.quantity, "num"), el("td", money(p.avg_price), "num"), el("td", money(p.realized_pnl), "num"));
     return row;
   }));
-  plotEquity(accounts.items);
+  $("positions-count").textContent = `(${positions.items.length})`;
+}
+
+let accountsQueued = null;
+function accountsSoon() { // the table follows the marks, at most twice a second
+  accountsQueued ??= setTimeout(() => { accountsQueued = null; guard(loadAccounts)(); }, 500);
+}
+
+function emptyRow(columns, text) {
+  const row = el("tr");
+  const cell = el("td", text, "dim");
+  cell.colSpan = columns;
+  row.append(cell);
+  return row;
+}
+
+// ---- equity: the stored curve first, then every mark the WebSocket brings -----------------
+// Marks are in market time (a replay's days, a simulated day's minutes), one per account.
+const equity = { x: [], series: new Map(), chart: null };
+const COLOURS = ["#58a6ff", "#3fb950", "#d29922", "#bc8cff", "#f85149"];
+
+function addMark(account, tsNs, value) {
+  const x = Math.floor(tsNs / 1e9);
+  let i = equity.x.length;
+  if (i && x <= equity.x[i - 1]) {
+    i = equity.x.indexOf(x);
+    if (i < 0) return false; // older than the curve's end and not on it: out of order, skip
+  } else {
+    equity.x.push(x);
+    for (const values of equity.series.values()) values.push(null);
+  }
+  if (!equity.series.has(account)) equity.series.set(account, new Array(equity.x.length).fill(null));
+  equity.series.get(account)[i] = value;
+  return true;
+}
+
+function drawEquity() {
+  const names = [...equity.series.keys()];
+  const box = $("equity");
+  $("equity-note").textContent = equity.x.length ? `(${equity.x.length} marks)` : "(no marks yet: the first comes with the first price)";
+  box.dataset.points = String(equity.x.length);
+  if (!equity.x.length) return;
+  const data = [equity.x, ...names.map((n) => equity.series.get(n))];
+  const width = Math.max(200, box.clientWidth || 600);
+  if (!equity.chart || equity.chart.series.length !== names.length + 1) {
+    equity.chart?.destroy();
+    equity.chart = new uPlot({
+      width, height: 240,
+      series: [{}, ...names.map((n, i) => ({ label: n, stroke: COLOURS[i % COLOURS.length], width: 2, spanGaps: true, points: { show: false } }))],
+      axes: [{ stroke: "#8a94a3", grid: { stroke: "#2a3240" } }, { stroke: "#8a94a3", size: 80, grid: { stroke: "#2a3240" } }],
+      legend: { live: false },
+    }, data, box);
+  } else {
+    equity.chart.setData(data);
+  }
+}
+
+let drawQueued = false;
+function drawSoon() { // many marks in one frame (a fast replay) draw once
+  if (drawQueued) return;
+  drawQueued = true;
+  requestAnimationFrame(() => { drawQueued = false; drawEquity(); });
+}
+
+async function loadEquity() {
+  const stored = await call("/api/v1/equity?points=2000");
+  for (const m of stored.items) addMark(m.account, m.ts_event, Number(m.equity));
+  drawEquity();
+  live.on("portfolio.account.>", (a) => {
+    if (addMark(a.account, a.ts_event, Number(a.equity))) drawSoon();
+    accountsSoon();
+  });
+  new ResizeObserver(() => equity.chart?.setSize({ width: Math.max(200, $("equity").clientWidth), height: 240 })).observe($("equity"));
 }
 
 // ---- signals, orders, fills, events, status ----------------------------------------------
@@ -180,16 +226,35 @@ async function loadFeeds() {
 }
 
 async function loadStatus() {
-  const ready = await call("/readyz").catch((err) => {
-    if (err instanceof ApiError && err.status === 503 && err.body) return err.body; // unready: still the checks
-    throw err;
-  });
+  const [ready, markets] = await Promise.all([
+    call("/readyz").catch((err) => {
+      if (err instanceof ApiError && err.status === 503 && err.body) return err.body; // unready: still the checks
+      throw err;
+    }),
+    call("/api/v1/markets").catch(() => null),
+  ]);
   $("status").replaceChildren(...(ready.checks || []).map((c) => el("li", `${c.name}: ${c.detail}`, c.ok ? "ok" : "bad")));
+  const items = [];
+  if (markets && markets.followed) {
+    if (markets.always_open) items.push(el("li", "markets: always open (demo)", "ok"));
+    for (const m of markets.markets) items.push(el("li", `${m.symbol}: ${m.message}`, m.status === "open" ? "ok" : "closed"));
+  } else if (markets) {
+    items.push(el("li", "markets: replay (the files' own times; no market hours followed)", "ok"));
+  }
+  $("markets").replaceChildren(...items);
+}
+
+function showHalt(state) {
+  $("halt-state").textContent = state.halted
+    ? `Trading halted: ${state.halts.map((h) => `${h.kind} since ${when(h.since_ns)} (${h.reason})`).join("; ")}`
+    : "Trading allowed";
+  $("halt-state").className = `halt ${state.halted ? "down" : "up"}`;
 }
 
 // ---- kill switch -------------------------------------------------------------------------
 async function loadKill() {
   const shown = (state) => {
+    showHalt(state);
     $("kill-state").textContent = state.halted
       ? state.halts.map((h) => `HALTED (${h.kind}) since ${when(h.since_ns)}: ${h.reason} — ${h.source}`).join("; ")
       : "trading allowed";
@@ -208,15 +273,74 @@ async function loadKill() {
 }
 
 // ---- backtests ---------------------------------------------------------------------------
+const day = (ns) => (ns ? new Date(ns / 1e6).toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" }) : "");
+const pct = (v) => `${(100 * Number(v)).toFixed(2)} %`; // a fraction as a percentage
+const num = (v, digits = 2) => Number(v).toLocaleString(undefined, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+// The headline figures of a backtest summary, formatted; the rest of it stays in its report.
+function summaryView(summary, reportUrl) {
+  const ccy = summary.spec?.currency || "";
+  const start = Number(summary.starting_cash);
+  const final = Number(summary.final_equity);
+  const ret = start ? final / start - 1 : null;
+  const figures = [
+    ["Strategy", `${summary.strategy} on ${(summary.symbols || []).join(", ")}`],
+    ["Period", `${day(summary.start)} – ${day(summary.end)} (${num(summary.bars, 0)} bars)`],
+    ["Starting cash", `${num(start)} ${ccy}`],
+    ["Final equity", `${num(final)} ${ccy}`, ret === null ? "" : ret >= 0 ? "up" : "down"],
+    ["Return", ret === null ? "" : pct(ret), ret === null ? "" : ret >= 0 ? "up" : "down"],
+    ["Trades", num(summary.trades, 0)],
+    ["Fills", num(summary.fills, 0)],
+    ["Commission paid", `${num(summary.commission)} ${ccy}`],
+  ];
+  const metric = (key, label, fmt) => { if (summary[key] !== undefined && summary[key] !== null) figures.push([label, fmt(summary[key])]); };
+  const percent = (v) => `${num(v)} %`; // the metrics' *_pct are percentages already
+  metric("annual_return_pct", "Annual return", percent);
+  metric("volatility_pct", "Volatility (annual)", percent);
+  metric("sharpe", "Sharpe", (v) => num(v));
+  metric("sortino", "Sortino", (v) => num(v));
+  metric("max_drawdown_pct", "Max drawdown", percent);
+  metric("max_drawdown_days", "Longest drawdown", (v) => `${num(v, 0)} days`);
+  metric("win_rate_pct", "Win rate", percent);
+  metric("profit_factor", "Profit factor", (v) => num(v));
+  metric("exposure_pct", "Time in the market", percent);
+  const params = summary.spec?.params || {};
+  const shown = Object.entries(params).filter(([, v]) => v !== null && v !== "");
+  if (shown.length) figures.push(["Parameters", shown.map(([k, v]) => `${k} ${v}`).join(", ")]);
+  const list = el("dl", undefined, "summary");
+  for (const [label, value, cls] of figures) {
+    const item = el("div");
+    item.append(el("dt", label), el("dd", value, cls || undefined));
+    list.append(item);
+  }
+  const out = [list];
+  if (reportUrl) {
+    const link = el("a", "Open the full report (charts, every trade)");
+    link.href = reportUrl;
+    link.target = "_blank";
+    link.rel = "noopener";
+    link.id = "bt-report-link";
+    const p = el("p");
+    p.append(link);
+    out.push(p);
+  }
+  return out;
+}
+
+function showRun(run) {
+  $("bt-result-name").textContent = run.run_id;
+  $("report").replaceChildren(...(run.summary ? summaryView(run.summary, run.report) : [el("p", "no figures stored for this run", "dim")]));
+}
+
 async function loadRuns() {
   const runs = await call("/api/v1/runs?limit=100");
   $("runs").replaceChildren(...runs.items.map((r) => {
     const row = el("tr");
     const link = el("a", r.run_id);
     link.href = "#/backtests";
-    link.onclick = async () => {
-      const run = await call(`/api/v1/runs/${encodeURIComponent(r.run_id)}`);
-      $("report").textContent = JSON.stringify(run.summary, null, 2);
+    link.onclick = async (event) => {
+      event.preventDefault();
+      showRun(await call(`/api/v1/runs/${encodeURIComponent(r.run_id)}`));
     };
     const cell = el("td");
     cell.append(link);
@@ -228,23 +352,76 @@ async function loadRuns() {
       open.rel = "noopener";
       report.append(open);
     }
-    row.append(cell, el("td", r.name), el("td", when(r.started_at)), el("td", when(r.finished_at)), report);
+    row.append(cell, el("td", r.name), el("td", when(r.started_at)), el("td", when(r.finished_at), "opt"), report);
     return row;
   }));
 }
 
-function backtestForm() {
+// The form offers the symbols with data in this process and each strategy's declared parameters.
+function paramInputs(strategy) {
+  const box = $("bt-params");
+  box.replaceChildren(el("legend", "Parameters"));
+  for (const p of strategy.params) {
+    const label = el("label", p.name);
+    let input;
+    if (p.type === "choice") {
+      input = el("select");
+      for (const c of p.choices) input.append(new Option(c, c, false, c === p.default));
+    } else if (p.type === "bool") {
+      input = el("select");
+      input.append(new Option("yes", "true", false, p.default === true), new Option("no", "false", false, p.default === false));
+    } else {
+      input = el("input");
+      input.type = "number";
+      input.step = p.type === "int" ? "1" : "any";
+      if (p.default !== null) input.value = String(p.default);
+    }
+    input.dataset.param = p.name;
+    input.dataset.type = p.type;
+    input.id = `bt-param-${p.name}`;
+    label.append(input);
+    box.append(label);
+  }
+}
+
+function paramValues() {
+  const out = {};
+  for (const input of $("bt-params").querySelectorAll("[data-param]")) {
+    const { param, type } = input.dataset;
+    if (input.value === "") continue;
+    out[param] = type === "bool" ? input.value === "true" : type === "choice" || type === "str" ? input.value : Number(input.value);
+  }
+  return out;
+}
+
+async function backtestForm() {
+  const options = await call("/api/v1/backtests/options");
+  $("bt-symbol").replaceChildren(...options.symbols.map((s) => new Option(s, s)));
+  $("bt-strategy").replaceChildren(...options.strategies.map((s) => new Option(s.name, s.name)));
+  const byName = new Map(options.strategies.map((s) => [s.name, s]));
+  $("bt-strategy").onchange = () => paramInputs(byName.get($("bt-strategy").value));
+  const first = byName.get("sma_cross") || options.strategies[0]; // the README's example first
+  if (first) { $("bt-strategy").value = first.name; paramInputs(first); }
   live?.on("backtest.progress.>", (p) => {
-    const pct = p.total ? Math.round((100 * p.done) / p.total) : 0;
-    $("bt-progress").textContent = `${p.run_id}: ${p.status} ${pct}%${p.error ? ` — ${p.error}` : ""}`;
+    const share = p.total ? Math.round((100 * p.done) / p.total) : 0;
+    $("bt-progress").textContent = `${p.run_id}: ${p.status} ${share}%${p.error ? ` — ${p.error}` : ""}`;
     if (p.status !== "running") guard(loadRuns)();
+    if (p.status === "done") guard(async () => showRun(await call(`/api/v1/runs/${encodeURIComponent(p.run_id)}`)))();
   });
   $("bt-form").onsubmit = async (event) => {
     event.preventDefault();
     $("bt-error").textContent = "";
+    const body = {
+      strategy: $("bt-strategy").value,
+      symbol: $("bt-symbol").value,
+      params: paramValues(),
+      cash: $("bt-cash").value,
+      commission: $("bt-commission").value,
+    };
     try {
-      const job = await call("/api/v1/backtests", { method: "POST", body: { strategy: $("bt-strategy").value, symbol: $("bt-symbol").value } });
+      const job = await call("/api/v1/backtests", { method: "POST", body });
       $("bt-progress").textContent = `${job.run_id}: started`;
+      if (job.status === "done") showRun(await call(`/api/v1/runs/${encodeURIComponent(job.run_id)}`));
     } catch (err) {
       $("bt-error").textContent = err.message;
     }
@@ -252,6 +429,12 @@ function backtestForm() {
 }
 
 // ---- wiring ------------------------------------------------------------------------------
+// On a phone the long lists start folded (a tap opens them): status, P&L and alerts come first.
+function foldOnPhones() {
+  if (!matchMedia("(max-width: 480px)").matches) return;
+  for (const d of document.querySelectorAll("details.fold.long")) d.open = false;
+}
+
 function guard(fn) {
   return () => fn().catch((err) => {
     if (err instanceof ApiError && err.status === 401) location.reload(); // the session ended: sign in again
@@ -262,10 +445,12 @@ function guard(fn) {
 async function start() {
   live = new Live((on) => { $("conn").textContent = on ? "live" : "offline"; $("conn").className = on ? "pill on" : "pill"; });
   live.connect();
-  await Promise.all([loadQuotes(), loadAlerts(), loadAccounts(), loadFeeds(), loadStatus(), loadKill()].map((p) => p.catch(console.error)));
-  backtestForm();
+  foldOnPhones();
+  await Promise.all([loadQuotes(), loadAlerts(), loadAccounts(), loadEquity(), loadFeeds(), loadStatus(), loadKill()].map((p) => p.catch(console.error)));
+  backtestForm().catch(console.error);
   setInterval(guard(loadAccounts), 2000);
   setInterval(guard(loadStatus), 10000);
+  setInterval(guard(async () => showHalt(await call("/api/v1/kill-switch"))), 5000);
   route();
 }
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from freeride.storage.repositories.alerts import AlertRepository
 from freeride.storage.repositories.channels import ChannelStateRepository
+from freeride.storage.repositories.equity import EquityRepository
 from freeride.storage.repositories.journal import JournalRepository
 from freeride.storage.repositories.market import BarRepository, InstrumentRepository
 from freeride.storage.repositories.outbox import OutboxRepository
@@ -24,6 +25,7 @@ __all__ = [
     "AlertRepository",
     "BarRepository",
     "ChannelStateRepository",
+    "EquityRepository",
     "FillRepository",
     "InstrumentRepository",
     "JournalRepository",
@@ -54,6 +56,7 @@ class Repositories:
     tokens: TokenRepository
     channels: ChannelStateRepository
     journal: JournalRepository
+    equity: EquityRepository
 
     @classmethod
     def from_engine(cls, engine: AsyncEngine) -> Repositories:
@@ -70,4 +73,5 @@ class Repositories:
             tokens=TokenRepository(engine),
             channels=ChannelStateRepository(engine),
             journal=JournalRepository(engine),
+            equity=EquityRepository(engine),
         )

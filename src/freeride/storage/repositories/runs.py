@@ -17,7 +17,15 @@ from freeride.core.system import Level, SystemEvent
 from freeride.ports.repositories import RunInfo
 from freeride.storage import rows, writes
 from freeride.storage.repositories._base import Repository, upsert_row
-from freeride.storage.tables import fills, order_approvals, orders, positions, runs, system_events
+from freeride.storage.tables import (
+    equity_marks,
+    fills,
+    order_approvals,
+    orders,
+    positions,
+    runs,
+    system_events,
+)
 
 _SEVERITY = list(Level)  # declared from least to most severe
 
@@ -50,7 +58,7 @@ class RunRepository(Repository):
     async def reset(self, run_id: str) -> int:
         deleted = 0
         async with self._engine.begin() as conn:
-            for table in (fills, orders, positions, system_events):
+            for table in (fills, orders, positions, system_events, equity_marks):
                 result = await conn.execute(sa.delete(table).where(table.c.run_id == run_id))
                 deleted += result.rowcount
         return deleted
