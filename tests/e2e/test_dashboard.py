@@ -157,6 +157,13 @@ def test_dashboard_after_run(feeds: tuple[Path, Path], tmp_path: Path) -> None:
             fired = page.locator("#fired li.fired").first
             fired.wait_for()
             assert "EUR/USD" in fired.inner_text()
+            page.fill("#watch-symbol", "GBPUSD")  # a pair without its slash: refused, with the fix offered
+            page.click("#watch-form button")
+            page.click("#watch-error button.suggest:has-text('GBP/USD')")
+            chip = page.locator('#watchlists ul[data-list="default"] li[data-symbol="GBP/USD"]')
+            chip.wait_for()
+            chip.locator("button").click()  # and off the list again
+            chip.wait_for(state="detached")
             assert "providers: replay EUR/USD 1h" in page.locator("#status").inner_text()
             assert "broker: paper account" in page.locator("#status").inner_text()
 

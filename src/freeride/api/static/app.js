@@ -114,6 +114,72 @@ async function loadAlertList() {
   $("alerts").replaceChildren(...alerts.items.map(alertItem));
 }
 
+// ---- watchlists (symbols streamed for alerts and the dashboard, nothing traded) -----------
+// Symbols from the settings (freeride.toml) are shown but only the stored ones can be removed here.
+function watchChip(list, entry) {
+  const li = el("li", entry.symbol, entry.source === "settings" ? "settings" : "stored");
+  li.dataset.symbol = entry.symbol;
+  if (entry.source === "settings") {
+    li.title = "from the settings (freeride.toml): change it there";
+    return li;
+  }
+  const remove = el("button", "×");
+  remove.type = "button";
+  remove.title = `stop watching ${entry.symbol}`;
+  remove.onclick = () => guard(async () => {
+    await call(`/api/v1/watchlists/${encodeURIComponent(list)}/symbols/${encodeURIComponent(entry.symbol)}`, { method: "DELETE" });
+    await loadWatchlists();
+  })();
+  li.append(remove);
+  return li;
+}
+
+async function loadWatchlists() {
+  const lists = await call("/api/v1/watchlists");
+  const blocks = [];
+  let count = 0;
+  for (const w of lists.items) {
+    count += w.symbols.length;
+    const chips = el("ul", undefined, "chips");
+    chips.dataset.list = w.name;
+    chips.append(...w.symbols.map((e) => watchChip(w.name, e)));
+    blocks.push(el("p", w.name, "watch-name"), chips);
+  }
+  if (!blocks.length) blocks.push(el("p", "nothing watched yet", "dim"));
+  $("watchlists").replaceChildren(...blocks);
+  $("watch-count").textContent = `(${count})`;
+}
+
+async function watch(symbol, list) {
+  $("watch-error").replaceChildren();
+  try {
+    await call(`/api/v1/watchlists/${encodeURIComponent(list)}/symbols`, { method: "POST", body: { symbol } });
+    $("watch-symbol").value = "";
+    await loadWatchlists();
+  } catch (err) {
+    $("watch-error").append(err.message);
+    for (const s of err.body?.error?.suggestions || []) { // "did you mean EUR/USD": one tap adds it
+      const pick = el("button", s, "suggest");
+      pick.type = "button";
+      pick.onclick = () => watch(s, list);
+      $("watch-error").append(" ", pick);
+    }
+  }
+}
+
+async function loadWatch() {
+  $("watch-form").onsubmit = (event) => {
+    event.preventDefault();
+    watch($("watch-symbol").value.trim(), $("watch-list").value.trim() || "default");
+  };
+  try {
+    await loadWatchlists();
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 503) $("watch-card").hidden = true; // none in this process
+    else throw err;
+  }
+}
+
 // ---- accounts, positions ----------------------------------------------------------------
 async function loadAccounts() {
   const [accounts, positions] = await Promise.all([call("/api/v1/accounts"), call("/api/v1/positions")]);
@@ -182,6 +248,11 @@ function drawEquity() {
       series: [{}, ...names.map((n, i) => ({ label: n, stroke: COLOURS[i % COLOURS.length], width: 2, spanGaps: true, points: { show: false } }))],
       axes: [{ stroke: "#8a94a3", grid: { stroke: "#2a3240" } }, { stroke: "#8a94a3", size: 80, grid: { stroke: "#2a3240" } }],
       legend: { live: false },
+      // a flat curve (no trade yet) sits mid-chart on a narrow band instead of a 0..2× axis
+      scales: { y: { range: (u, min, max) => {
+        const pad = Math.max((max - min) * 0.08, Math.abs(max) * 0.0005, 0.01);
+        return [min - pad, max + pad];
+      } } },
     }, data, box);
   } else {
     equity.chart.setData(data);
@@ -446,7 +517,7 @@ async function start() {
   live = new Live((on) => { $("conn").textContent = on ? "live" : "offline"; $("conn").className = on ? "pill on" : "pill"; });
   live.connect();
   foldOnPhones();
-  await Promise.all([loadQuotes(), loadAlerts(), loadAccounts(), loadEquity(), loadFeeds(), loadStatus(), loadKill()].map((p) => p.catch(console.error)));
+  await Promise.all([loadQuotes(), loadAlerts(), loadAccounts(), loadEquity(), loadWatch(), loadFeeds(), loadStatus(), loadKill()].map((p) => p.catch(console.error)));
   backtestForm().catch(console.error);
   setInterval(guard(loadAccounts), 2000);
   setInterval(guard(loadStatus), 10000);
