@@ -153,3 +153,43 @@ def test_exit_when_done_does_not_serve(feeds: tuple[Path, Path]) -> None:
     assert result.returncode == 0, result.stderr
     assert "login token" not in result.stderr
     assert "dashboard" not in result.stderr
+
+
+def _freeride(*args: str) -> str:
+    return subprocess.run(
+        [sys.executable, "-m", "freeride", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env={**os.environ, "COLUMNS": "250"},
+    ).stdout
+
+
+@pytest.mark.timeout(180)  # two runs and two CLI calls: slow when the machine is busy
+def test_a_dashboard_login_with_a_created_token_outlasts_restarts(feeds: tuple[Path, Path]) -> None:
+    """Sign in once with ``freeride api token create``'s token: the cookie still works after the run
+    is stopped and another starts; revoking the token ends it; a run's own token's session ends
+    with its run."""
+    secret = _freeride("api", "token", "create", "--name", "dashboard").strip()
+    csrf = {"X-Freeride-Request": "1"}
+    with served_run() as first, httpx.Client(base_url=first.url, timeout=10) as http:
+        signed = http.post("/api/v1/session", json={"token": secret}, headers=csrf)
+        assert signed.status_code == 200, signed.text
+        cookie = http.cookies["freeride_session"]
+        by_run = http.post("/api/v1/session", json={"token": first.token}, headers=csrf)
+        run_cookie = by_run.cookies["freeride_session"]
+        first.interrupt()
+    with served_run() as second, httpx.Client(base_url=second.url, timeout=10) as http:
+        who = http.get("/api/v1/whoami", headers={"cookie": f"freeride_session={cookie}"})
+        assert who.status_code == 200
+        assert who.json()["name"] == "dashboard"
+        ended = http.get("/api/v1/whoami", headers={"cookie": f"freeride_session={run_cookie}"})
+        assert ended.status_code == 401  # the first run's token, and so its session, died with it
+        _freeride("api", "token", "revoke", "dashboard")
+        for _ in range(100):  # revoked within the token cache's few seconds
+            gone = http.get("/api/v1/whoami", headers={"cookie": f"freeride_session={cookie}"})
+            if gone.status_code == 401:
+                break
+            threading.Event().wait(0.1)
+        assert gone.status_code == 401
