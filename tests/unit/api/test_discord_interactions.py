@@ -22,6 +22,7 @@ from discord_rig import (
     parked,
 )
 
+from freeride.api.schemas import AlertIn
 from freeride.bus import topics
 from freeride.core.clock import NS_PER_SECOND
 from freeride.core.orders import Direction, Signal
@@ -296,3 +297,23 @@ async def test_unchanged_answers_are_kept_until_the_bus_changes_them(bot: Bot) -
     assert "fresh cross" in fresh
     assert bot.journal()[-1].data["outcome"] == "answered"
     assert bot.bot.answers.hits == 1
+
+
+async def test_a_long_answer_continues_in_follow_ups(bot: Bot) -> None:
+    service = bot.state.alerts
+    assert service is not None
+    for i in range(80):
+        await service.create(
+            AlertIn(symbol="AAPL", kind="above", threshold=100 + i, message="x" * 20).to_rule()
+        )
+    first = (await bot.command("alerts list", user=READER)).json()["data"]
+    assert len(first["content"]) <= 2_000
+    await bot.bot.aclose()
+    follow = bot.fake.to("followup")
+    assert follow
+    parts = [first["content"], *(f.body["content"] for f in follow)]
+    for part in parts:
+        assert len(part) <= 2_000
+        assert part.count("```") == 2  # each message's table fenced on its own
+    assert all(f.body["flags"] == 64 for f in follow)  # as private as the answer
+    assert sum(p.count("al_") for p in parts) == 80

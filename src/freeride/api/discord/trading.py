@@ -18,6 +18,7 @@ from freeride.core.orders import OrderStatus
 from freeride.storage.repositories import Repositories
 
 SHOWN = 20
+ALERTS_SHOWN = 200  # a long list continues in follow-up messages
 PERIODS = {"day": 86_400, "week": 7 * 86_400, "month": 30 * 86_400}
 
 
@@ -108,7 +109,7 @@ async def alerts_list(call: Call) -> Reply:
         return Reply(content="No active alerts.", ephemeral=True)
     body = table(
         ("id", "alert", "fired"),
-        [(a.rule.id, a.rule.describe(), str(a.state.fired_count)) for a in found[:50]],
+        [(a.rule.id, a.rule.describe(), str(a.state.fired_count)) for a in found[:ALERTS_SHOWN]],
     )
     return Reply(content=f"Active alerts ({len(found)}):\n{body}", ephemeral=True)
 
