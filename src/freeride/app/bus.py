@@ -8,6 +8,9 @@ window in Redis too, so a reclaimed entry they already handled is skipped after 
 
 from __future__ import annotations
 
+import os
+import socket
+
 from redis.asyncio import Redis
 
 from freeride.bus.memory import InMemoryBus
@@ -19,6 +22,17 @@ from freeride.core.errors import ConfigError
 
 # roles whose handlers write to the store: their handled event ids are persisted (see bus.redis)
 WRITING_ROLES = frozenset({"run", "recorder", "execution", "alerts", "notifier", "research"})
+
+
+# roles every process of which must see every event (each API worker feeds its own WebSocket
+# clients): a consumer group per process instead of per role, removed when the process stops
+BROADCAST_ROLES = frozenset({"api"})
+
+
+def _group(role: str, shard: Shard) -> str:
+    if role in BROADCAST_ROLES:
+        return f"{role}-{socket.gethostname()}-{os.getpid()}"
+    return role if shard.count == 1 else f"{role}-{shard.index}of{shard.count}"
 
 
 def stream_config(bus: BusSettings) -> StreamConfig:
@@ -52,10 +66,11 @@ def build_bus(
         return RedisBus(
             clock,
             redis_client(settings),
-            group=role if shard.count == 1 else f"{role}-{shard.index}of{shard.count}",
+            group=_group(role, shard),
             config=config,
             shard=shard,
             persist_seen=role in WRITING_ROLES,
+            ephemeral=role in BROADCAST_ROLES,
         )
     except ValueError as exc:
         raise ConfigError(f"bus: {exc}") from exc

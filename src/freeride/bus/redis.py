@@ -62,6 +62,7 @@ class RedisBus(InMemoryBus):
         shard: Shard = EVERY_SHARD,
         consumer: str | None = None,
         persist_seen: bool = False,
+        ephemeral: bool = False,
         pause: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
         super().__init__(clock)
@@ -70,6 +71,7 @@ class RedisBus(InMemoryBus):
         self.group = group
         self.consumer = consumer or f"{group}-{socket.gethostname()}-{os.getpid()}-{self.chain_prefix}"
         self.persist_seen = persist_seen
+        self.ephemeral = ephemeral  # a group of this process alone (broadcast), removed at close
         self.client = client
         # The bus owns its client: XREADGROUP's reply is taken as parsed by hiredis, without
         # redis-py's per-entry dict building (a quarter of the reading time, profiled).
@@ -168,6 +170,11 @@ class RedisBus(InMemoryBus):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
+        if self.ephemeral:
+            try:
+                await wire.destroy_group(self.client, list(self._reading), self.group)
+            except RETRYABLE as exc:
+                log.warning("bus.redis_group_left_behind", group=self.group, error=repr(exc))
         await self.client.aclose()
 
     async def _settle_acks(self) -> None:

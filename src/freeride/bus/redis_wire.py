@@ -18,6 +18,15 @@ async def create_groups(client: Redis, keys: Iterable[str], group: str, start: s
                 raise
 
 
+async def destroy_group(client: Redis, keys: list[str], group: str) -> None:
+    """Remove ``group`` from every stream (a process's own broadcast group, at its clean stop)."""
+    if keys:
+        pipe = client.pipeline(transaction=False)
+        for key in keys:
+            pipe.xgroup_destroy(key, group)
+        await pipe.execute(raise_on_error=False)
+
+
 async def ack(
     client: Redis, group: str, done: dict[str, list[bytes]], seen_key: str | None, ids: list[str], now_ms: int
 ) -> None:

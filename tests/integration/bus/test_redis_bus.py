@@ -211,3 +211,23 @@ async def test_lag_and_pending_reach_the_metrics_and_readiness() -> None:
         check = check_bus(bus)
         assert check.ok
         assert "pending 1" in check.detail
+
+
+async def test_broadcast_groups_each_see_everything_and_are_removed_at_close() -> None:
+    async with buses() as (make, raw, _):
+        first, second = make(group="api-one", ephemeral=True), make(group="api-two", ephemeral=True)
+        seen: dict[str, list[int]] = {"one": [], "two": []}
+        first.subscribe(topics.ALL_BARS, lambda b: seen["one"].append(b.ts_event))
+        second.subscribe(topics.ALL_BARS, lambda b: seen["two"].append(b.ts_event))
+        await first.open()
+        await second.open()
+        for ts in range(10):
+            first.publish(topics.bar("AAPL", "1m"), bar(ts))
+        await first.settled()
+        await until(second, lambda: len(seen["two"]) == 10)
+        assert seen == {"one": list(range(10)), "two": list(range(10))}
+        key = first.streams.key(topics.bar("AAPL", "1m"))
+        await first.close()
+        groups = {g["name"] for g in await raw.xinfo_groups(key)}
+        assert b"api-one" not in groups
+        assert b"api-two" in groups

@@ -27,7 +27,11 @@ async def test_memory_by_default_and_redis_with_the_roles_group() -> None:
     assert isinstance(alerts, RedisBus)
     assert alerts.group == "alerts-1of2"
     assert build_bus(redis, clock, role="gateway").persist_seen is False  # type: ignore[attr-defined]
-    for bus in (run, alerts):
+    api = build_bus(redis, clock, role="api")
+    assert isinstance(api, RedisBus)
+    assert api.ephemeral  # every API process feeds its own WebSocket clients: a group of its own
+    assert api.group.startswith("api-")
+    for bus in (run, alerts, api):
         await bus.close()
 
 
