@@ -4,7 +4,8 @@ A paper account's equity changes with every price, but its ``AccountState`` went
 fills, so nothing recorded how the day went between trades and the dashboard's chart started
 empty each time it opened. This component publishes each paper account's ``AccountState`` on
 ``portfolio.account.<name>`` at bar times, at most once per ``step_s`` of market time per
-account (so replay at any speed and live trading give the same density), and once more at stop.
+account (so replay at any speed and live trading give the same density), and once more at stop;
+a live service also marks at start, so a restart while markets are closed still leaves a point.
 The recorder stores them (``equity_marks``); the dashboard reads them on load and follows the
 same topic live. Brokers of real accounts publish their own states through the order manager.
 """
@@ -30,7 +31,13 @@ class EquityMarks(Component):
     name = "equity-marks"
 
     def __init__(
-        self, bus: Bus, clock: Clock, accounts: Mapping[str, Portfolio], step_s: float = DEFAULT_STEP_S
+        self,
+        bus: Bus,
+        clock: Clock,
+        accounts: Mapping[str, Portfolio],
+        step_s: float = DEFAULT_STEP_S,
+        *,
+        mark_at_start: bool = False,
     ) -> None:
         super().__init__()
         self._bus = bus
@@ -40,10 +47,13 @@ class EquityMarks(Component):
         self._last: dict[str, int] = {}
         self._latest_ns = 0
         self._subscription: Subscription | None = None
+        self._mark_at_start = mark_at_start
 
     async def _on_start(self) -> None:
         # after the brokers (priority -100), which mark their portfolios on the bar first
         self._subscription = self._bus.subscribe(topics.ALL_BARS, self.on_bar, priority=100)
+        if self._mark_at_start:  # live: the clock is market time (a replay's is not: it marks on bars)
+            self.mark(self._clock.now_ns())
 
     async def _on_stop(self) -> None:
         if self._subscription is not None:

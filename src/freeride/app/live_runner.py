@@ -242,7 +242,7 @@ async def _run(
         accounts = (
             {} if paper is None else {paper.broker.exchange.config.name: paper.broker.exchange.portfolio}
         )
-        rt.add(EquityMarks(bus, clock, accounts))
+        rt.add(EquityMarks(bus, clock, accounts, mark_at_start=True))
         ops = build_ops(
             settings, bus, engine, clock, role="live", hours=hours, symbols=[i.symbol for i in instruments]
         )

@@ -80,3 +80,16 @@ async def test_marks_follow_the_market_once_a_step_and_are_stored_and_thinned(tm
     assert len(by_name) == len(stored)
     assert await repo.history(run_name="live") == []
     await db.dispose()
+
+
+async def test_a_live_service_marks_at_start_and_stop_even_with_markets_closed() -> None:
+    clock = ManualClock(T0)
+    bus = InMemoryBus(clock)
+    seen: list[AccountState] = []
+    bus.subscribe(topics.ALL_ACCOUNTS, seen.append)
+    marks = EquityMarks(bus, clock, {"paper:live": Portfolio(cash=Decimal(500))}, mark_at_start=True)
+    await marks.start()
+    assert [(s.account, s.ts_event, s.equity) for s in seen] == [("paper:live", T0, Decimal(500))]
+    clock.advance(3_600)  # a closed market: no bar, no mark
+    await marks.stop()
+    assert len(seen) == 1  # nothing new to mark at stop: the start's is the latest

@@ -236,7 +236,7 @@ function addMark(account, tsNs, value) {
 function drawEquity() {
   const names = [...equity.series.keys()];
   const box = $("equity");
-  $("equity-note").textContent = equity.x.length ? `(${equity.x.length} marks)` : "(no marks yet: the first comes with the first price)";
+  $("equity-note").textContent = equity.x.length ? `(${equity.x.length} mark${equity.x.length === 1 ? "" : "s"})` : "(no marks yet: the first comes with the first price)";
   box.dataset.points = String(equity.x.length);
   if (!equity.x.length) return;
   const data = [equity.x, ...names.map((n) => equity.series.get(n))];
@@ -245,11 +245,12 @@ function drawEquity() {
     equity.chart?.destroy();
     equity.chart = new uPlot({
       width, height: 240,
-      series: [{}, ...names.map((n, i) => ({ label: n, stroke: COLOURS[i % COLOURS.length], width: 2, spanGaps: true, points: { show: false } }))],
+      series: [{}, ...names.map((n, i) => ({ label: n, stroke: COLOURS[i % COLOURS.length], width: 2, spanGaps: true }))],
       axes: [{ stroke: "#8a94a3", grid: { stroke: "#2a3240" } }, { stroke: "#8a94a3", size: 80, grid: { stroke: "#2a3240" } }],
       legend: { live: false },
       // a flat curve (no trade yet) sits mid-chart on a narrow band instead of a 0..2× axis
-      scales: { y: { range: (u, min, max) => {
+      scales: { x: { time: true, range: (u, min, max) => (min === max ? [min - 3600, max + 3600] : [min, max]) },
+        y: { range: (u, min, max) => {
         const pad = Math.max((max - min) * 0.08, Math.abs(max) * 0.0005, 0.01);
         return [min - pad, max + pad];
       } } },
