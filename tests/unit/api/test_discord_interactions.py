@@ -317,3 +317,30 @@ async def test_a_long_answer_continues_in_follow_ups(bot: Bot) -> None:
         assert part.count("```") == 2  # each message's table fenced on its own
     assert all(f.body["flags"] == 64 for f in follow)  # as private as the answer
     assert sum(p.count("al_") for p in parts) == 80
+
+
+async def test_backtest_is_deferred_and_answers_with_figures_and_the_report(bot: Bot) -> None:
+    answer = await bot.command(
+        "backtest",
+        user=TRADER,
+        roles=(TRADE_ROLE,),
+        strategy="sma_cross",
+        symbol="GOOG",
+        params="fast=10 slow=30 size=50",
+    )
+    assert answer.json() == {"type": 5}
+    await bot.bot.aclose()
+    [edit] = bot.fake.to("original")
+    content = edit.body["content"]
+    assert "final_equity:" in content
+    assert "trades:" in content
+    run_id = content.split("`")[1]
+    assert f"/api/v1/backtests/{run_id}/report" in content
+    for params, problem in [("fast", "key=value"), ("fast=-3", "fast"), ("", "unknown 'moon'")]:
+        strategy = "moon" if not params else "sma_cross"
+        await bot.command("backtest", strategy=strategy, symbol="GOOG", params=params or "size=1")
+        await bot.bot.aclose()
+        assert problem in bot.fake.to("original")[-1].body["content"]
+    outcomes = [str(e.data["outcome"]) for e in bot.journal()]
+    assert outcomes[0] == "answered (deferred)"
+    assert all(o.startswith("refused") for o in outcomes[1:]), outcomes
