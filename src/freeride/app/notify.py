@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from freeride.adapters.discord.channel import channel_name
 from freeride.app.alerts import Transports, build_notifiers
 from freeride.app.database import open_database
 from freeride.config.settings import Settings
@@ -29,7 +30,8 @@ RECHECK_S = RelayConfig().recheck_s  # how soon a running relay notices ``enable
 class ChannelStatus:
     """One channel as the operator sees it.
 
-    ``kind`` is ``discord`` or ``webhook``, empty for a channel that is no longer configured but
+    ``kind`` is ``discord``, ``webhook`` or ``discord bot`` (a channel the bot posts to with its
+    token, ``discord:<channel id>``), empty for a channel that is no longer configured but
     still has a record or outbox items. ``target_changed``: disabled for a target the configuration
     no longer names, so the next start re-enables it by itself.
     """
@@ -64,6 +66,7 @@ async def channel_status(
     """Every configured channel, and every other one the database still knows, by name."""
     kinds = {name: "discord" for name in settings.notify.discord}
     kinds.update({name: "webhook" for name in settings.notify.webhooks})
+    kinds.update({channel_name(c): "discord bot" for c in settings.discord.subscriptions})
     current = await _fingerprints(settings, clock, transports)
     async with _database(settings) as engine:
         disabled = await ChannelStateRepository(engine).disabled()

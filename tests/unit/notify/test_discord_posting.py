@@ -15,6 +15,7 @@ import pytest
 
 from freeride.adapters.discord.channel import channel_name
 from freeride.app.discord import DiscordPosting, build_posting, routes
+from freeride.app.notify import channel_status
 from freeride.bus import topics
 from freeride.bus.memory import InMemoryBus
 from freeride.config.discord import TOPIC_KINDS
@@ -192,3 +193,19 @@ async def test_posts_wait_for_the_outbox_instead_of_being_lost(tmp_path: Path) -
     ] * 3
     await poster.stop()
     await engine.dispose()
+
+
+async def test_notify_status_lists_the_bots_channels(tmp_path: Path) -> None:
+    db_url = f"sqlite+aiosqlite:///{tmp_path / 'status.db'}"
+    engine = create_engine(db_url)
+    await upgrade_engine(engine)
+    await engine.dispose()
+    settings = load_settings(
+        _env_file=None,
+        database_url=db_url,
+        discord={"application_id": "1000", "public_key": "a" * 64, "subscriptions": {CHANNEL: ["fills"]}},
+    )
+    [row] = await channel_status(settings, ManualClock(T0))
+    assert row.channel == "discord:" + CHANNEL
+    assert row.kind == "discord bot"
+    assert row.disabled is None
