@@ -71,6 +71,8 @@ def create_app(state: ApiState) -> FastAPI:
     app.state.read_cache = ReadCache(state.clock)
     bot = state.discord
     app.state.discord_bot = InteractionBot(state, bot, app.state.read_cache) if bot and bot.enabled else None
+    if app.state.discord_bot is not None:
+        _discord_metrics(metrics, app.state.discord_bot)
     errors.install(app)
     app.add_middleware(AuthFirst, routers=ROUTERS)  # inside CORS: a 401 still carries CORS headers
     if state.settings.cors_origins:
@@ -111,6 +113,26 @@ def _dashboard(app: FastAPI) -> None:
     @app.get("/", include_in_schema=False)
     async def index() -> FileResponse:
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+def _discord_metrics(metrics: Metrics, bot: InteractionBot) -> None:
+    runner = bot.runner
+    metrics.gauge(
+        "freeride_discord_answered_inline", "Discord commands answered inline.", lambda: runner.inline
+    )
+    metrics.gauge(
+        "freeride_discord_deferred", "Discord commands answered 'thinking…' first.", lambda: runner.deferred
+    )
+    metrics.gauge(
+        "freeride_discord_deferred_undelivered",
+        "Deferred Discord answers Discord refused or never got.",
+        lambda: runner.completion_failures,
+    )
+    metrics.gauge(
+        "freeride_discord_answers_kept",
+        "Discord answers served unchanged from the last ask.",
+        lambda: bot.answers.hits,
+    )
 
 
 def _metrics(state: ApiState, hub: Hub) -> Metrics:

@@ -344,3 +344,13 @@ async def test_backtest_is_deferred_and_answers_with_figures_and_the_report(bot:
     outcomes = [str(e.data["outcome"]) for e in bot.journal()]
     assert outcomes[0] == "answered (deferred)"
     assert all(o.startswith("refused") for o in outcomes[1:]), outcomes
+
+
+async def test_metrics_count_inline_and_deferred_answers(bot: Bot) -> None:
+    await bot.command("quote", symbol="GOOG")
+    await bot.command("chart", user=READER, symbol="GOOG")
+    await bot.bot.aclose()
+    text = bot.http._transport.app.state.metrics.render().decode()  # type: ignore[attr-defined]
+    assert "freeride_discord_answered_inline 1.0" in text
+    assert "freeride_discord_deferred 1.0" in text
+    assert "freeride_discord_deferred_undelivered 0.0" in text
