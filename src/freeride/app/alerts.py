@@ -23,7 +23,7 @@ from freeride.alerts.service import AlertService
 from freeride.alerts.sync import RuleSync
 from freeride.alerts.writer import FiringWriter
 from freeride.app.secrets import extra_secret_stores
-from freeride.app.symbols import symbol_book
+from freeride.app.symbols import SymbolBook, symbol_book
 from freeride.bus import topics
 from freeride.config.secrets import build_secret_store
 from freeride.config.settings import Settings
@@ -86,13 +86,16 @@ def checked_alert_service(
     clock: Clock,
     engine: AlertEngine | None = None,
     lookups: Sequence[SymbolLookup] = (),
+    *,
+    symbols: SymbolBook | None = None,
 ) -> AlertService:
-    """The alert service that refuses unknown symbols (with close matches) and unknown channels."""
+    """The alert service that refuses unknown symbols (with close matches) and unknown channels;
+    ``symbols``: the process's one ``SymbolBook`` when it has one (else one is made)."""
     return AlertService(
         AlertRepository(db),
         clock,
         engine,
-        symbols=symbol_book(settings, db, lookups),
+        symbols=symbols if symbols is not None else symbol_book(settings, db, lookups),
         channels=settings.notify.channels,
     )
 
@@ -105,6 +108,7 @@ def build_alerts(
     *,
     transports: Transports | None = None,
     passphrase: str | None = None,
+    symbols: SymbolBook | None = None,
 ) -> AlertsSetup:
     """Everything ready to start; nothing touches the network or the database until started."""
     repo = AlertRepository(db)
@@ -120,7 +124,7 @@ def build_alerts(
     sync = RuleSync(repo, engine, clock, settings.alerts.sync_interval_s)
     relay = build_relay(settings, bus, db, clock, transports=transports, outbox=outbox)
     intake = build_intake(settings, bus, clock, passphrase=passphrase)
-    service = checked_alert_service(settings, db, clock, engine)
+    service = checked_alert_service(settings, db, clock, engine, symbols=symbols)
     return AlertsSetup(
         engine=engine, writer=writer, sync=sync, relay=relay, intake=intake, service=service, outbox=outbox
     )

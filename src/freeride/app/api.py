@@ -40,6 +40,7 @@ from freeride.app.http_guard import SlowClientGuard
 from freeride.app.live import LiveViews
 from freeride.app.research import ResearchSetup
 from freeride.app.sessions import SessionAuth
+from freeride.app.symbols import SymbolBook
 from freeride.app.watchlists import build_watchlists
 from freeride.config.api import ApiSettings
 from freeride.config.discord import DiscordBotSettings
@@ -182,6 +183,7 @@ def build_api_state(
     gateway: MarketDataGateway | None = None,
     metrics: Metrics | None = None,
     wall: Clock | None = None,
+    symbols: SymbolBook | None = None,
 ) -> ApiState:
     """``wall`` checks tokens and sessions when ``clock`` is a market's sped-up time."""
     repos = Repositories.from_engine(db)
@@ -199,7 +201,11 @@ def build_api_state(
         tokens=tokens,
         sessions=sessions,
         bus=bus,
-        alerts=alerts.service if alerts is not None else checked_alert_service(settings, db, clock),
+        alerts=(
+            alerts.service
+            if alerts is not None
+            else checked_alert_service(settings, db, clock, symbols=symbols)
+        ),
         intake=alerts.intake if alerts is not None else None,
         repos=repos,
         run_id=run_id,
@@ -212,7 +218,7 @@ def build_api_state(
         gateway=gateway,
         control=ExecutionControl(SqlControlStore(db), clock),
         metrics=metrics,
-        watchlists=build_watchlists(settings, db, clock),
+        watchlists=build_watchlists(settings, db, clock, symbols=symbols),
         discord=settings.discord if settings.discord.enabled else None,
         discord_rest=build_discord_rest(settings, clock) if settings.discord.enabled else None,
     )

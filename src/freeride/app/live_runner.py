@@ -58,7 +58,13 @@ from freeride.app.runtime import Runtime
 from freeride.app.secrets import extra_secret_stores
 from freeride.app.serving import Serving
 from freeride.app.sleeves import strategy_hosts
-from freeride.app.symbols import is_unslashed_pair, shipped_directory, stored_symbols, unknown_in_settings
+from freeride.app.symbols import (
+    is_unslashed_pair,
+    shipped_directory,
+    stored_symbols,
+    symbol_book,
+    unknown_in_settings,
+)
 from freeride.bus import topics
 from freeride.config.secrets import build_secret_store
 from freeride.config.settings import Settings
@@ -74,6 +80,7 @@ from freeride.gateway.market_hours import CalendarMarketHours
 from freeride.gateway.watch import SymbolSource, WatchSet
 from freeride.ports.broker import Broker, BrokerAccount
 from freeride.ports.bus import Bus, Overflow
+from freeride.ports.watchlists import SymbolLookup
 from freeride.storage.recorder import MARKET_AND_SYSTEM_TOPICS, Recorder
 from freeride.storage.repositories import InstrumentRepository, RunRepository
 from freeride.storage.repositories.watchlists import WatchlistRepository
@@ -195,7 +202,11 @@ async def _run(
             run_id,
             clock=clock,
         )
-        alerts = build_alerts(settings, bus, engine, clock) if settings.alerts.enabled else None
+        # one symbol check for the alerts and the API; the providers' searches join once built
+        symbols = symbol_book(settings, engine)
+        alerts = (
+            build_alerts(settings, bus, engine, clock, symbols=symbols) if settings.alerts.enabled else None
+        )
         paper = None
         if settings.execution.broker == "paper":
             paper = await open_paper_account(engine, settings, clock, fresh=fresh)
@@ -207,6 +218,7 @@ async def _run(
         )
         hours = await loading_hours
         market = build_market_data(settings, bus, clock, store=store, transports=transports, hours=hours)
+        symbols.add_lookups([p for p in market.gateway.providers if isinstance(p, SymbolLookup)])
         if simulated_only and not market.simulated:
             raise InvalidInput(
                 "--speed and --from need simulated prices, and a provider has a key; "
@@ -283,6 +295,7 @@ async def _run(
                 gateway=market.gateway,
                 metrics=ops.metrics,
                 wall=wall,
+                symbols=symbols,
             )
             state.broker = broker.name
             state.equity_runs = "live"  # the account's marks go on across restarts, each a new run

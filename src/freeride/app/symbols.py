@@ -71,6 +71,10 @@ class SymbolBook:
         self._timeout_s = timeout_s
         self._found: set[str] = set()
 
+    def add_lookups(self, lookups: Sequence[SymbolLookup]) -> None:
+        """Ask these too from now on (a live process learns its providers after its services)."""
+        self._lookups.extend(lookups)
+
     async def resolve(self, text: str) -> Instrument:
         try:
             return self.directory.resolve(text)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from freeride.core.instruments import Instrument
 from freeride.core.watchlists import WatchEntry
@@ -27,6 +27,7 @@ class SymbolCheck(Protocol):
     async def resolve(self, text: str) -> Instrument: ...
 
 
+@runtime_checkable
 class SymbolLookup(Protocol):
     """A provider's symbol search, asked about symbols the offline directory does not know."""
 

@@ -8,13 +8,20 @@ from pathlib import Path
 
 import httpx
 import pytest
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from freeride.adapters.finnhub.config import FinnhubConfig
+from freeride.adapters.finnhub.data import FinnhubData
+from freeride.adapters.simulator.config import SimulatorConfig
+from freeride.adapters.simulator.data import SimulatorData
 from freeride.app.symbol_lookups import symbol_lookups
 from freeride.app.symbols import SymbolBook, settings_directory, shipped_directory, symbol_book
 from freeride.config.settings import load_settings
 from freeride.core.alerts import AlertKind, AlertRule
+from freeride.core.clock import ManualClock
 from freeride.core.symbols import UnknownSymbol
+from freeride.ports.watchlists import SymbolLookup
 from freeride.storage.engine import create_engine
 from freeride.storage.migrate import upgrade_engine
 from freeride.storage.repositories import AlertRepository
@@ -78,3 +85,18 @@ async def test_no_finnhub_key_means_no_lookup() -> None:
     settings = load_settings(_env_file=None, secrets={"order": ["env"]}, providers={"enabled": ["finnhub"]})
     async with symbol_lookups(settings) as lookups:
         assert lookups == []
+
+
+async def test_a_live_process_adds_its_providers_searches_once_built() -> None:
+    """``freeride live`` builds the book before its gateway: the providers join it later."""
+    fake = FakeFinnhub("fh-key")
+    config = FinnhubConfig(SecretStr("fh-key"), base_url="http://fh.test/api/v1")
+    finnhub = FinnhubData(config, ManualClock(0), httpx.ASGITransport(fake.app))
+    simulator = SimulatorData(ManualClock(0), SimulatorConfig())
+    providers = [simulator, finnhub]
+    book = SymbolBook(shipped_directory())
+    with pytest.raises(UnknownSymbol):
+        await book.resolve("RKLB")
+    book.add_lookups([p for p in providers if isinstance(p, SymbolLookup)])
+    assert (await book.resolve("RKLB")).symbol == "RKLB"
+    await finnhub.aclose()
