@@ -319,7 +319,7 @@ async def test_a_long_answer_continues_in_follow_ups(bot: Bot) -> None:
     assert sum(p.count("al_") for p in parts) == 80
 
 
-async def test_backtest_is_deferred_and_answers_with_figures_and_the_report(bot: Bot) -> None:
+async def test_backtest_answers_with_figures_and_the_report(bot: Bot) -> None:
     answer = await bot.command(
         "backtest",
         user=TRADER,
@@ -328,22 +328,33 @@ async def test_backtest_is_deferred_and_answers_with_figures_and_the_report(bot:
         symbol="GOOG",
         params="fast=10 slow=30 size=50",
     )
-    assert answer.json() == {"type": 5}
-    await bot.bot.aclose()
-    [edit] = bot.fake.to("original")
-    content = edit.body["content"]
+    data = answer.json()["data"]  # done within the budget (the clock stands still): inline
+    assert "flags" not in data
+    content = data["content"]
     assert "final_equity:" in content
     assert "trades:" in content
     run_id = content.split("`")[1]
     assert f"/api/v1/backtests/{run_id}/report" in content
-    for params, problem in [("fast", "key=value"), ("fast=-3", "fast"), ("", "unknown 'moon'")]:
-        strategy = "moon" if not params else "sma_cross"
-        await bot.command("backtest", strategy=strategy, symbol="GOOG", params=params or "size=1")
-        await bot.bot.aclose()
-        assert problem in bot.fake.to("original")[-1].body["content"]
+    for strategy, params, problem in [
+        ("sma_cross", "fast", "key=value"),
+        ("sma_cross", "fast=-3", "fast"),
+        ("moon", "size=1", "unknown 'moon'"),
+    ]:
+        refused = (await bot.command("backtest", strategy=strategy, symbol="GOOG", params=params)).json()[
+            "data"
+        ]
+        assert refused["flags"] == 64  # a mistake is told privately, at once
+        assert problem in refused["content"]
     outcomes = [str(e.data["outcome"]) for e in bot.journal()]
-    assert outcomes[0] == "answered (deferred)"
+    assert outcomes[0] == "answered"
     assert all(o.startswith("refused") for o in outcomes[1:]), outcomes
+
+
+async def test_chart_of_an_unknown_symbol_is_refused_privately_at_once(bot: Bot) -> None:
+    data = (await bot.command("chart", user=READER, symbol="ZZZZ")).json()["data"]
+    assert data["flags"] == 64
+    assert "no 1d bars stored for ZZZZ" in data["content"]
+    assert bot.fake.to("original") == []
 
 
 async def test_metrics_count_inline_and_deferred_answers(bot: Bot) -> None:

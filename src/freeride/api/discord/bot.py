@@ -136,7 +136,6 @@ class InteractionBot:
             answer,
             lambda outcome: self._record(name, it, outcome),
             ephemeral=command.ephemeral,
-            always_defer=command.deferred,
         )
 
     def _ask(self, command: Command, confirm: Confirm, user_id: str) -> Reply:

@@ -48,7 +48,6 @@ ALL: tuple[Command, ...] = (
         READ,
         jobs.chart,
         (symbol_option(), option("interval", "bar length", choices=("1d", "1h", "15m", "5m", "1m"))),
-        deferred=True,
         available=lambda s: s.repos is not None,
     ),
     Command(
@@ -159,7 +158,6 @@ ALL: tuple[Command, ...] = (
             symbol_option(),
             option("params", "k=v pairs, e.g. fast=10 slow=30"),
         ),
-        deferred=True,
         available=lambda s: s.backtests is not None,
     ),
     Command(

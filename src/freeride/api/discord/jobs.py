@@ -1,4 +1,4 @@
-"""``/chart`` and ``/backtest``: slower commands, always answered "thinking…" first.
+"""``/chart`` and ``/backtest``: the slower commands (a chart is always sent as an edit, with its file).
 
 ``/chart`` reads the symbol's stored bars as ``GET /api/v1/bars`` does and draws them (matplotlib,
 in a worker thread, off the event loop) into a PNG attached to the edited answer. ``/backtest``

@@ -71,7 +71,6 @@ class Command:
     handler: Handler
     options: tuple[dict[str, Any], ...] = ()
     ephemeral: bool = False
-    deferred: bool = False  # always answered "thinking…" first (files, backtests)
     invalidated_by: tuple[str, ...] = ()  # bus patterns that change its answer (``answers``)
     available: Callable[[ApiState], bool] = lambda _state: True
 

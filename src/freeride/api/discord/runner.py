@@ -78,21 +78,22 @@ class Runner:
         *,
         ephemeral: bool,
         update: bool = False,
-        always_defer: bool = False,
     ) -> dict[str, Any]:
-        """The HTTP reply: the answer when ready within the budget, else "thinking…"."""
+        """The HTTP reply: the answer when ready within the budget, else "thinking…".
+
+        A mistake found at once (an unknown symbol for ``/chart``, bad parameters for
+        ``/backtest``) is so answered inline and privately, rather than deferred in public."""
         task = asyncio.ensure_future(answer())
-        if not always_defer or self._rest is None:
-            if self._rest is None:
-                await asyncio.wait({task})
-            else:
-                sleeper = asyncio.ensure_future(self._clock.sleep(self._budget_s))
-                await asyncio.wait({task, sleeper}, return_when=asyncio.FIRST_COMPLETED)
-                sleeper.cancel()
-            if task.done():
-                reply, outcome = task.result()
-                if not reply.files or self._rest is None:
-                    return self._inline(token, reply, outcome, done, update)
+        if self._rest is None:
+            await asyncio.wait({task})
+        else:
+            sleeper = asyncio.ensure_future(self._clock.sleep(self._budget_s))
+            await asyncio.wait({task, sleeper}, return_when=asyncio.FIRST_COMPLETED)
+            sleeper.cancel()
+        if task.done():
+            reply, outcome = task.result()
+            if not reply.files or self._rest is None:
+                return self._inline(token, reply, outcome, done, update)
         self.deferred += 1
         self._spawn(self._complete(token, task, done))
         return respond(DEFERRED_UPDATE) if update else deferred(ephemeral)
