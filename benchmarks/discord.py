@@ -300,18 +300,16 @@ async def deferred(signer: Signer, port: int) -> dict[str, Any]:
 
 
 async def burst(events: int) -> dict[str, Any]:
-    from decimal import Decimal
-
     from freeride.app.discord import build_posting
     from freeride.bus import topics
     from freeride.bus.memory import InMemoryBus
     from freeride.config.settings import load_settings
     from freeride.core.clock import ScaledClock
-    from freeride.core.orders import Fill, Side
     from freeride.notify.relay import OutboxRelay
     from freeride.storage.engine import create_engine
     from freeride.storage.migrate import upgrade_engine
     from freeride.storage.repositories import OutboxRepository
+    from freeride.testing.builders import fill
     from freeride.testing.fakes.discord_api import FakeDiscordApi
 
     channel = "645027906669510667"
@@ -345,21 +343,7 @@ async def burst(events: int) -> dict[str, Any]:
         t0 = clock.now_ns()
         began = time.perf_counter()
         for i in range(events):
-            bus.publish(
-                topics.fill("GOOG"),
-                Fill(
-                    fill_id=f"f-{i}",
-                    client_order_id=f"o-{i}",
-                    strategy="sma_cross:GOOG",
-                    symbol="GOOG",
-                    side=Side.BUY if i % 2 else Side.SELL,
-                    quantity=Decimal(50),
-                    price=Decimal("100.25"),
-                    commission=Decimal("0.50"),
-                    ts_event=t0 + i,
-                    ts_init=t0 + i,
-                ),
-            )
+            bus.publish(topics.fill("GOOG"), fill(i, t0 + i))
         delivered = asyncio.Event()
         count = [0]
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -23,13 +22,14 @@ from freeride.config.settings import load_settings
 from freeride.core.alerts import AlertFired, AlertKind
 from freeride.core.clock import NS_PER_SECOND, ManualClock
 from freeride.core.notify import Notification
-from freeride.core.orders import Fill, Side
+from freeride.core.orders import Fill
 from freeride.notify.channel_posts import ChannelPoster
 from freeride.notify.relay import OutboxRelay
 from freeride.notify.subscriptions import ChannelTopics
 from freeride.storage.engine import create_engine
 from freeride.storage.migrate import upgrade_engine
 from freeride.storage.repositories import OutboxRepository
+from freeride.testing.builders import fill as build_fill
 from freeride.testing.fakes.discord_api import FakeDiscordApi
 from freeride.testing.fakes.waiting import until
 
@@ -57,18 +57,7 @@ class Posting:
 
 
 def fill(i: int) -> Fill:
-    return Fill(
-        fill_id=f"f-{i}",
-        client_order_id=f"o-{i}",
-        strategy="sma_cross:GOOG",
-        symbol="GOOG",
-        side=Side.BUY if i % 2 else Side.SELL,
-        quantity=Decimal(50),
-        price=Decimal("100.25"),
-        commission=Decimal("0.50"),
-        ts_event=T0 + i,
-        ts_init=T0 + i,
-    )
+    return build_fill(i, T0 + i)
 
 
 @pytest.fixture

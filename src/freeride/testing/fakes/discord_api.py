@@ -199,7 +199,14 @@ class FakeDiscordApi(FakeVendor):
         app, token = request.path_params["app"], request.path_params["token"]
         if app != self.application_id:
             return json_response({"message": "Unknown Webhook", "code": 10015}, 404)
-        limited, headers = self._take("webhook", token)
+        route = "original" if request.method == "PATCH" else "followup"
+        return await self._accept(request, "webhook", route, token, edit=request.method == "PATCH")
+
+    async def _accept(
+        self, request: Request, bucket: str, route: str, target: str, *, edit: bool = False
+    ) -> Response:
+        """Take the bucket, read the body (JSON or multipart), check its limits, keep it, answer."""
+        limited, headers = self._take(bucket, target)
         if limited is not None:
             return limited
         read = await self._read(request)
@@ -207,11 +214,10 @@ class FakeDiscordApi(FakeVendor):
             return read
         body, files = read
         errors = form_errors(body) if not files else {}
-        if errors and (request.method == "POST" or "content" in body or "embeds" in body):
+        if errors and (not edit or "content" in body or "embeds" in body):  # an edit may change nothing else
             return _form_error(errors)
-        route = "original" if request.method == "PATCH" else "followup"
-        self.sent.append(Sent(route=route, target=token, body=body, files=files, at_ns=self.clock.now_ns()))
-        return json_response(self._message(token, body, files), 200, headers)
+        self.sent.append(Sent(route=route, target=target, body=body, files=files, at_ns=self.clock.now_ns()))
+        return json_response(self._message(target, body, files), 200, headers)
 
     def _authorised(self, request: Request) -> Response | None:
         if request.headers.get("authorization") != f"Bot {self.bot_token}":
@@ -246,17 +252,4 @@ class FakeDiscordApi(FakeVendor):
         channel = request.path_params["channel"]
         if channel not in self.channels:
             return json_response({"message": "Unknown Channel", "code": 10003}, 404)
-        limited, headers = self._take("channel", channel)
-        if limited is not None:
-            return limited
-        read = await self._read(request)
-        if isinstance(read, Response):
-            return read
-        body, files = read
-        errors = form_errors(body) if not files else {}
-        if errors:
-            return _form_error(errors)
-        self.sent.append(
-            Sent(route="channel", target=channel, body=body, files=files, at_ns=self.clock.now_ns())
-        )
-        return json_response(self._message(channel, body, files), 200, headers)
+        return await self._accept(request, "channel", "channel", channel)
