@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from freeride.config.problems import problem
 from freeride.config.run import FrozenConfig
@@ -57,6 +57,17 @@ class DiscordBotSettings(FrozenConfig):
     @property
     def enabled(self) -> bool:
         return self.application_id is not None and self.public_key is not None
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> DiscordBotSettings:
+        if (self.application_id is None) != (self.public_key is None):
+            missing = "public_key" if self.public_key is None else "application_id"
+            raise problem(
+                f"{missing} is not set, so the bot would stay off",
+                "copy both Application ID and Public Key from the portal's General Information page",
+                at=missing,
+            )
+        return self
 
     @field_validator("application_id")
     @classmethod
