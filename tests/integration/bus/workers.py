@@ -19,9 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-import pytest
-
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+from storage_pg import pg_execute, require_pg
 
 
 def free_port() -> int:
@@ -134,29 +132,15 @@ def base_env(prefix: str, database_url: str, redis_url: str = "redis://127.0.0.1
     return env
 
 
-async def _admin(sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(PG_ADMIN, timeout=3)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 @asynccontextmanager
 async def fresh_postgres() -> AsyncIterator[str]:
     """A new database on the local PostgreSQL, migrated to head, dropped afterwards."""
     from freeride.storage.engine import create_engine
     from freeride.storage.migrate import upgrade_engine
 
+    await require_pg()  # skipped without the server, failed under CI=true
     name = f"freeride_workers_{uuid.uuid4().hex[:10]}"
-    try:
-        await _admin(f'CREATE DATABASE "{name}"')
-    except (OSError, TimeoutError) as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL must be reachable at 127.0.0.1:5432 under CI=true: {exc!r}")
-        pytest.skip(f"PostgreSQL not reachable at 127.0.0.1:5432: {exc!r}")
+    await pg_execute(f'CREATE DATABASE "{name}"')
     url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
     engine = create_engine(url)
     try:
@@ -166,4 +150,4 @@ async def fresh_postgres() -> AsyncIterator[str]:
     try:
         yield url
     finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
