@@ -24,6 +24,7 @@ import httpx
 from freeride.adapters.discord.client import check as discord_reply
 from freeride.adapters.robinhood import RobinhoodBroker, TokenVault
 from freeride.app.brokers import build_broker, robinhood_config
+from freeride.app.doctor_discord import probe_discord_bot
 from freeride.app.gateway import build_providers, chain_order
 from freeride.config.doctor import CheckResult
 from freeride.config.notify import OutboundWebhookSettings
@@ -50,6 +51,7 @@ class ProbeTransports:
     providers: Mapping[str, httpx.AsyncBaseTransport] = field(default_factory=dict)
     broker: httpx.AsyncBaseTransport | None = None
     notify: Mapping[str, httpx.AsyncBaseTransport] = field(default_factory=dict)
+    discord_bot: httpx.AsyncBaseTransport | None = None
 
 
 @dataclass(frozen=True)
@@ -70,13 +72,15 @@ async def online_checks(
     clock: Clock | None = None,
     transports: ProbeTransports | None = None,
 ) -> list[CheckResult]:
-    """Every probe, run concurrently; rows come in order: providers, the broker, notification channels."""
+    """Every probe, run concurrently; rows come in order: providers, the broker, notification
+    channels, the Discord bot."""
     clock = clock or LiveClock()
     t = transports or ProbeTransports()
     groups = await asyncio.gather(
         probe_providers(settings, store, clock, timeout_s, t.providers),
         probe_broker(settings, store, clock, timeout_s, t.broker),
         probe_notify(settings, timeout_s, t.notify),
+        probe_discord_bot(settings, clock, timeout_s, t.discord_bot),
     )
     return [result for group in groups for result in group]
 

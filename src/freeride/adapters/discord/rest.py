@@ -87,6 +87,12 @@ class DiscordRestClient:
         )
         return found
 
+    async def current_application(self) -> dict[str, Any]:
+        """``GET /applications/@me`` with the bot token: the application (``id``, ``name``,
+        ``verify_key``: its public key). Posts nothing; ``freeride doctor --online`` uses it."""
+        found = await self._send("GET", "/applications/@me", "application", "me", None, (), bot=True)
+        return found if isinstance(found, dict) else {}
+
     async def aclose(self) -> None:
         await self._http.aclose()
 
@@ -134,7 +140,10 @@ class DiscordRestClient:
     ) -> httpx.Response:
         try:
             if not files:
-                return await self._http.request(method, path, headers=headers, json=body)
+                content = None if body is None else json.dumps(body).encode()
+                if content is not None:
+                    headers = {**headers, "Content-Type": "application/json"}
+                return await self._http.request(method, path, headers=headers, content=content)
             payload = dict(body)
             payload["attachments"] = [{"id": i, "filename": f.filename} for i, f in enumerate(files)]
             parts = {f"files[{i}]": (f.filename, f.content, f.content_type) for i, f in enumerate(files)}

@@ -6,6 +6,7 @@ Beside the webhook fake (``fakes.discord``), this one answers what an HTTP-inter
   {token}``: 200 with a message object; JSON or ``multipart/form-data`` (``payload_json`` plus
   ``files[n]`` parts, each named in ``attachments``). 404 code 10015 "Unknown Webhook" for another
   application id, 400 code 50035 with Discord's nested ``errors`` for a body over a limit.
+* ``GET /applications/@me`` (Bot auth): the application object with its ``verify_key``.
 * ``PUT /applications/{application_id}[/guilds/{guild_id}]/commands`` (``Authorization: Bot …``):
   200 with the commands echoed, each with ``id``, ``application_id`` and ``version`` added.
 * ``POST /channels/{channel_id}/messages`` (Bot auth): 200 with the message; 404 code 10003
@@ -89,10 +90,12 @@ class FakeDiscordApi(FakeVendor):
         bucket_size: int = 5,
         bucket_window_s: float = 5.0,
         global_per_s: int = 50,
+        verify_key: str = "",
         clock: Clock | None = None,
     ) -> None:
         super().__init__(clock=clock)
         self.application_id = application_id
+        self.verify_key = verify_key
         self.bot_token = bot_token
         self.channels = set(channels or {"645027906669510667"})
         self.bucket_size = bucket_size
@@ -110,6 +113,7 @@ class FakeDiscordApi(FakeVendor):
             routes=[
                 Route(hook + "/messages/@original", self._webhook, methods=["PATCH"]),
                 Route(hook, self._webhook, methods=["POST"]),
+                Route(BASE + "/applications/@me", self._application, methods=["GET"]),
                 Route(BASE + "/applications/{app}/commands", self._commands, methods=["PUT"]),
                 Route(BASE + "/applications/{app}/guilds/{guild}/commands", self._commands, methods=["PUT"]),
                 Route(BASE + "/channels/{channel}/messages", self._channel, methods=["POST"]),
@@ -223,6 +227,20 @@ class FakeDiscordApi(FakeVendor):
         if request.headers.get("authorization") != f"Bot {self.bot_token}":
             return json_response({"message": "401: Unauthorized", "code": 0}, 401)
         return None
+
+    async def _application(self, request: Request) -> Response:
+        """Get Current Application: the bot's application object (a trimmed one)."""
+        await self.begin("application")
+        refused = self._authorised(request)
+        if refused is not None:
+            return refused
+        app = {
+            "id": self.application_id,
+            "name": "freeride",
+            "verify_key": self.verify_key,
+            "bot_public": False,
+        }
+        return json_response(app, 200)
 
     async def _commands(self, request: Request) -> Response:
         await self.begin("commands")
