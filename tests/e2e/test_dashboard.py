@@ -174,11 +174,14 @@ def test_dashboard_after_run(feeds: tuple[Path, Path], tmp_path: Path) -> None:
             page.fill("#bt-param-slow", "20")
             page.fill("#bt-param-size", "10000")
             page.fill("#bt-cash", "50000")
+            page.fill("#bt-start", "2017-05-01")
+            page.fill("#bt-end", "2017-05-20")
             page.click("#bt-form button")
             page.wait_for_selector("#bt-progress:has-text('done 100%')")
             page.wait_for_selector("#report dt:has-text('Final equity')")
             text = page.locator("#report").inner_text()
             assert "fast 5, slow 20" in text
+            assert "May 1, 2017 – May 19, 2017" in text  # the days asked for (the 20th a Saturday)
             assert "50,000.00" in text  # the starting cash, as money
             assert "final_equity" not in text  # no raw JSON
             assert not any(len(word) >= 16 and word.isdigit() for word in text.split())  # no ns times

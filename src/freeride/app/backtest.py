@@ -23,7 +23,7 @@ from freeride.adapters.replay.series import BarSeries
 from freeride.app.database import open_database
 from freeride.backtest.result import BacktestResult
 from freeride.backtest.spec import BacktestSpec
-from freeride.core.errors import DataFileError
+from freeride.core.errors import DataFileError, InvalidInput
 from freeride.core.instruments import parse_instrument
 from freeride.core.market import INTERVAL_SECONDS
 from freeride.ports.repositories import RunInfo
@@ -75,6 +75,54 @@ def load_bars(files: Sequence[DataFile]) -> list[BarArrays]:
         interval = f.interval or infer_interval(f.path, symbol)
         out.append(to_arrays(load_source(ReplaySource(f.path, symbol, interval))))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A backtest's window of market time: from ``start_ns`` (inclusive) to ``end_ns`` (exclusive);
+    ``None`` is open-ended. The whole file when both are."""
+
+    start_ns: int | None = None
+    end_ns: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.start_ns is not None and self.end_ns is not None and self.end_ns <= self.start_ns:
+            raise InvalidInput("end: the period must end after it starts")
+
+    @property
+    def whole(self) -> bool:
+        return self.start_ns is None and self.end_ns is None
+
+    def extra(self) -> dict[str, int]:
+        """What goes into a run's id and stored config (nothing for the whole file, so ids made
+        before periods existed stay the same)."""
+        out = {}
+        if self.start_ns is not None:
+            out["start_ns"] = self.start_ns
+        if self.end_ns is not None:
+            out["end_ns"] = self.end_ns
+        return out
+
+    @classmethod
+    def of(cls, stored: Mapping[str, Any] | None) -> Period:
+        stored = stored or {}
+        start, end = stored.get("start_ns"), stored.get("end_ns")
+        return cls(None if start is None else int(start), None if end is None else int(end))
+
+    def cut(self, bars: Sequence[BarArrays]) -> list[BarArrays]:
+        """Each file's bars within the period; ``InvalidInput`` naming the symbol when none are."""
+        if self.whole:
+            return list(bars)
+        out = []
+        for b in bars:
+            lo = 0 if self.start_ns is None else int(np.searchsorted(b.ts, self.start_ns, "left"))
+            hi = len(b) if self.end_ns is None else int(np.searchsorted(b.ts, self.end_ns, "left"))
+            if hi <= lo:
+                raise InvalidInput(
+                    f"{b.symbol}: no bars in the period asked for (its data is of other dates)"
+                )
+            out.append(b.slice(lo, hi))
+        return out
 
 
 def run_id_for(

@@ -20,7 +20,7 @@ from typing import Any
 import msgspec
 import structlog
 
-from freeride.app.backtest import DataFile, load_bars, run_id_for, store_result
+from freeride.app.backtest import DataFile, Period, load_bars, run_id_for, store_result
 from freeride.app.backtest_reports import inputs_config
 from freeride.backtest.engine import run_event
 from freeride.backtest.spec import BacktestSpec
@@ -76,7 +76,13 @@ class BacktestJobs:
         return sorted(self._feeds)
 
     def start(
-        self, strategy: str, symbol: str, params: dict[str, Any], cash: Decimal, commission: Decimal
+        self,
+        strategy: str,
+        symbol: str,
+        params: dict[str, Any],
+        cash: Decimal,
+        commission: Decimal,
+        period: Period | None = None,
     ) -> Job:
         """Validate, then start in the background; ``InvalidInput`` names what is wrong."""
         data = self._feeds.get(parse_instrument(symbol).symbol)
@@ -95,7 +101,8 @@ class BacktestJobs:
             commission=PercentCommission(commission),
         )
         spec.typed_params()  # bad parameters fail here, before any data is read
-        run_id = run_id_for("backtest", spec, [data], {"engine": "event"})
+        period = period or Period()
+        run_id = run_id_for("backtest", spec, [data], {"engine": "event", **period.extra()})
         running = self.jobs.get(run_id)
         if running is not None and running.status == "running":
             return running
@@ -104,10 +111,10 @@ class BacktestJobs:
         self.jobs.move_to_end(run_id)
         while len(self.jobs) > KEEP:
             self.jobs.popitem(last=False)
-        job.task = asyncio.create_task(self._run(job, spec, data), name=f"backtest {run_id}")
+        job.task = asyncio.create_task(self._run(job, spec, data, period), name=f"backtest {run_id}")
         return job
 
-    async def _run(self, job: Job, spec: BacktestSpec, data: DataFile) -> None:
+    async def _run(self, job: Job, spec: BacktestSpec, data: DataFile, period: Period) -> None:
         loop = asyncio.get_running_loop()
         started = self._clock.now_ns()
 
@@ -115,7 +122,7 @@ class BacktestJobs:
             loop.call_soon_threadsafe(self._advanced, job, done, total)
 
         try:
-            bars = await asyncio.to_thread(load_bars, [data])
+            bars = period.cut(await asyncio.to_thread(load_bars, [data]))
             job.total = sum(len(b) for b in bars)
             self._publish(job)
             result = await asyncio.to_thread(run_event, spec, bars, progress, max(1, job.total // 50))
@@ -125,7 +132,7 @@ class BacktestJobs:
                 self._settings.database_url,
                 job.run_id,
                 name=f"backtest:{spec.strategy}",
-                config={**inputs_config(spec, [data], "event"), "source": "api"},
+                config={**inputs_config(spec, [data], "event", period), "source": "api"},
                 summary=summary,
                 started_at=started,
                 finished_at=self._clock.now_ns(),

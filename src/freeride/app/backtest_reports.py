@@ -19,7 +19,7 @@ from typing import Any
 
 import msgspec
 
-from freeride.app.backtest import DataFile, load_bars, run_id_for
+from freeride.app.backtest import DataFile, Period, load_bars, run_id_for
 from freeride.backtest.engine import run_event
 from freeride.backtest.report import write_report
 from freeride.backtest.result import BacktestResult
@@ -40,17 +40,22 @@ class NoReport(FreerideError):
     """The run exists but its report cannot be rebuilt; the message says why and what to do."""
 
 
-def inputs_config(spec: BacktestSpec, files: list[DataFile], engine: str) -> dict[str, Any]:
+def inputs_config(
+    spec: BacktestSpec, files: list[DataFile], engine: str, period: Period | None = None
+) -> dict[str, Any]:
     """What a stored backtest records so that its report can be rebuilt later."""
-    return {
+    config: dict[str, Any] = {
         "spec": spec.to_json(),
         "engine": engine,
         "data": [str(f.path) for f in files],
         "files": [{"path": str(f.path.resolve()), "symbol": f.symbol, "interval": f.interval} for f in files],
     }
+    if period is not None and not period.whole:
+        config["period"] = period.extra()
+    return config
 
 
-def stored_inputs(run: RunInfo) -> tuple[BacktestSpec, list[DataFile], str]:
+def stored_inputs(run: RunInfo) -> tuple[BacktestSpec, list[DataFile], str, Period]:
     """The spec, data files and engine of a stored backtest; ``NoReport`` when they are not usable."""
     if not run.run_id.startswith(f"{KIND}-"):
         kind = run.name.split(":")[0]
@@ -67,21 +72,24 @@ def stored_inputs(run: RunInfo) -> tuple[BacktestSpec, list[DataFile], str]:
     try:
         spec = msgspec.convert(config["spec"], BacktestSpec)
         files = [DataFile(Path(f["path"]), str(f["symbol"]), f.get("interval")) for f in files_config]
-    except (msgspec.ValidationError, KeyError, TypeError, FreerideError) as exc:
+        period = Period.of(config.get("period"))
+    except (msgspec.ValidationError, KeyError, TypeError, ValueError, FreerideError) as exc:
         raise NoReport(f"backtest {run.run_id!r}: its stored inputs do not read back ({exc})") from None
     engine = str(config.get("engine", "event"))
     for f in files:
         if not f.path.is_file():
             raise NoReport(f"backtest {run.run_id!r}: its data file {f.path.name} is gone")
-    if run_id_for(KIND, spec, files, {"engine": engine}) != run.run_id:
+    if run_id_for(KIND, spec, files, {"engine": engine, **period.extra()}) != run.run_id:
         changed = ", ".join(f.path.name for f in files)  # names only: readers need not see the disk
         raise NoReport(f"backtest {run.run_id!r}: its data changed since the run ({changed}); run it again")
-    return spec, files, engine
+    return spec, files, engine, period
 
 
-def render(run_id: str, spec: BacktestSpec, files: list[DataFile], engine: str) -> str:
+def render(
+    run_id: str, spec: BacktestSpec, files: list[DataFile], engine: str, period: Period | None = None
+) -> str:
     """Run the backtest again and return its self-contained HTML report (CPU-bound: call in a thread)."""
-    bars = load_bars(files)
+    bars = (period or Period()).cut(load_bars(files))
     result: BacktestResult = run_vector(spec, bars) if engine == "vector" else run_event(spec, bars)
     title = f"{spec.strategy} on {', '.join(f.symbol for f in files)} ({run_id})"
     with tempfile.TemporaryDirectory(prefix="freeride-report-") as out:
@@ -136,7 +144,7 @@ class BacktestReports:
         if run is None:
             raise NoSuchRun(f"no run {run_id!r} is stored")
         async with self._one_at_a_time:  # hashing the data files is work too
-            spec, files, engine = await asyncio.to_thread(stored_inputs, run)
-            page = await asyncio.to_thread(render, run_id, spec, files, engine)
+            spec, files, engine, period = await asyncio.to_thread(stored_inputs, run)
+            page = await asyncio.to_thread(render, run_id, spec, files, engine, period)
         self.rendered += 1
         return page

@@ -40,9 +40,41 @@ async def test_a_backtest_runs_reports_progress_and_is_stored(v1: V1) -> None:
     assert (await v1.get("/api/v1/backtests")).json()["items"][0]["run_id"] == run_id
 
 
+async def test_a_backtest_over_chosen_days_uses_only_those_and_has_its_report(v1: V1) -> None:
+    body = {"strategy": "sma_cross", "symbol": "GOOG", "start": "2010-01-01", "end": "2010-12-31"}
+    started = await v1.http.post("/api/v1/backtests", json=body, headers=v1.auth("trade"))
+    assert started.status_code == 202, started.text
+    run_id = started.json()["run_id"]
+    assert v1.state.backtests is not None
+    job = await v1.state.backtests.wait(run_id)
+    assert job.status == "done", job.error
+    summary = job.summary or {}
+    assert 240 <= summary["bars"] <= 260  # one year of trading days
+    assert summary["start"] >= 1_262_304_000 * 10**9  # 2010-01-01 UTC
+    assert summary["end"] < 1_293_840_000 * 10**9  # 2011-01-01 UTC
+    whole = await v1.http.post(
+        "/api/v1/backtests", json={"strategy": "sma_cross", "symbol": "GOOG"}, headers=v1.auth("trade")
+    )
+    assert whole.json()["run_id"] != run_id  # a different period is a different run
+    report = await v1.http.get(f"/api/v1/backtests/{run_id}/report", headers=v1.auth("read"))
+    assert report.status_code == 200, report.text
+    assert "2010" in report.text
+
+
+async def test_days_with_no_bars_fail_the_backtest_saying_so(v1: V1) -> None:
+    body = {"strategy": "sma_cross", "symbol": "GOOG", "start": "2030-01-01"}
+    started = await v1.http.post("/api/v1/backtests", json=body, headers=v1.auth("trade"))
+    assert v1.state.backtests is not None
+    job = await v1.state.backtests.wait(started.json()["run_id"])
+    assert job.status == "failed"
+    assert job.error == "GOOG: no bars in the period asked for (its data is of other dates)"
+
+
 @pytest.mark.parametrize(
     ("body", "status", "field"),
     [
+        ({"strategy": "sma_cross", "symbol": "GOOG", "start": "2012-01-01", "end": "2011-01-01"}, 422, "end"),
+        ({"strategy": "sma_cross", "symbol": "GOOG", "start": "1900-01-01"}, 422, "start"),
         ({"strategy": "moon", "symbol": "GOOG"}, 422, "strategy"),
         ({"strategy": "sma_cross", "symbol": "AAPL"}, 422, "body"),  # no data for it here
         ({"strategy": "sma_cross", "symbol": "GOOG", "params": {"fast": -3}}, 422, "body"),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from freeride.app.backtest import DataFile, load_bars, run_id_for, store_result
+from freeride.app.backtest import DataFile, Period, load_bars, run_id_for, store_result
 from freeride.app.backtest_reports import BacktestReports, NoReport, NoSuchRun, inputs_config, stored_inputs
 from freeride.backtest.engine import run_event
 from freeride.backtest.spec import BacktestSpec
@@ -50,10 +50,11 @@ def stored(files: list[DataFile], engine: str = "event", **changes: object) -> R
 
 
 def test_the_recorded_inputs_read_back_as_they_were(goog: DataFile) -> None:
-    spec, files, engine = stored_inputs(stored([goog], "vector"))
+    spec, files, engine, period = stored_inputs(stored([goog], "vector"))
     assert spec == SPEC  # the tagged commission model too
     assert files == [DataFile(goog.path.resolve(), "GOOG", "1d")]
     assert engine == "vector"
+    assert period.whole  # the whole file: stored before periods existed, read the same
 
 
 @pytest.mark.parametrize(
@@ -132,7 +133,7 @@ async def test_a_reader_going_away_neither_fails_the_others_nor_lets_two_render(
         running.remove(run_id)
         return f"page of {run_id}"
 
-    monkeypatch.setattr(reports_module, "stored_inputs", lambda run: (SPEC, [], "event"))
+    monkeypatch.setattr(reports_module, "stored_inputs", lambda run: (SPEC, [], "event", Period()))
     monkeypatch.setattr(reports_module, "render", slow_render)
     reports = BacktestReports(Runs())  # type: ignore[arg-type]
     first = asyncio.create_task(reports.html("backtest-a"))

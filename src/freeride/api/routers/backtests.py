@@ -8,6 +8,7 @@ backtest --report`` writes, charts inlined), whether it ran here or from the com
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import Enum
 from typing import Annotated, Any
@@ -21,9 +22,11 @@ from freeride.api.deps import state_of
 from freeride.api.deps_v1 import READ, RUN_ID_PATTERN, WRITE
 from freeride.api.errors import ERROR_RESPONSES, ApiError, ErrorBody
 from freeride.api.pages import Page, Paging
+from freeride.app.backtest import Period
 from freeride.app.backtest_jobs import BacktestJobs, Job
 from freeride.app.backtest_reports import NoReport, NoSuchRun
 from freeride.bus import topics
+from freeride.core.clock import datetime_to_ns
 from freeride.core.errors import InvalidInput
 from freeride.strategies.registry import STRATEGIES
 
@@ -39,6 +42,12 @@ class BacktestIn(BaseModel):
     )
     cash: Decimal = Field(default=Decimal(100_000), gt=0, le=Decimal("1e12"), allow_inf_nan=False)
     commission: Decimal = Field(default=Decimal("0.001"), ge=0, lt=1, allow_inf_nan=False)
+    start: date | None = Field(
+        default=None, description="first day (UTC) of bars used; default: the file's first"
+    )
+    end: date | None = Field(
+        default=None, description="last day (UTC) of bars used, included; default: the last"
+    )
 
 
 class BacktestOut(BaseModel):
@@ -77,6 +86,21 @@ async def jobs_of(request: Request) -> BacktestJobs:
 Jobs = Annotated[BacktestJobs, Depends(jobs_of)]
 
 
+def _period(start: date | None, end: date | None) -> Period:
+    """Days (UTC) to a period of market time; the end day is included."""
+    for field, day_ in (("start", start), ("end", end)):
+        if day_ is not None and not date(1970, 1, 1) <= day_ < date(2262, 1, 1):
+            message = "must be between 1970-01-01 and 2262-01-01"
+            raise ApiError(422, f"{field}: {message}", fields=[(field, message)])
+    if start is not None and end is not None and end < start:
+        raise ApiError(422, "end: the last day comes before the first", fields=[("end", "before start")])
+    day = timedelta(days=1)
+    return Period(
+        None if start is None else datetime_to_ns(datetime.combine(start, time(), UTC)),
+        None if end is None else datetime_to_ns(datetime.combine(end + day, time(), UTC)),
+    )
+
+
 def start_job(jobs: BacktestJobs, body: BacktestIn) -> Job:
     """Check the request and start the job: a 422 ``ApiError`` naming what is wrong.
 
@@ -93,7 +117,8 @@ def start_job(jobs: BacktestJobs, body: BacktestIn) -> Job:
             fields=[("params.plans", "not allowed over the API")],
         )
     try:
-        return jobs.start(body.strategy, body.symbol, dict(body.params), body.cash, body.commission)
+        period = _period(body.start, body.end)
+        return jobs.start(body.strategy, body.symbol, dict(body.params), body.cash, body.commission, period)
     except InvalidInput as exc:
         raise ApiError(422, str(exc), fields=[("body", str(exc))]) from None
 

@@ -490,6 +490,8 @@ async function backtestForm() {
       cash: $("bt-cash").value,
       commission: $("bt-commission").value,
     };
+    if ($("bt-start").value) body.start = $("bt-start").value; // empty: from the file's first bar
+    if ($("bt-end").value) body.end = $("bt-end").value;
     try {
       const job = await call("/api/v1/backtests", { method: "POST", body });
       $("bt-progress").textContent = `${job.run_id}: started`;
