@@ -236,7 +236,7 @@ async def _run(
             feed,
             _watch_sources(settings, alerts, WatchlistRepository(engine)),
             clock,
-            on_added=lambda added: _extend(streamed, added),
+            on_added=lambda added: _extend(streamed, added, status),
             bars=bars,
             series=alerts.engine.bar_series if alerts is not None else None,
         )
@@ -245,6 +245,7 @@ async def _run(
         if source.note is not None:
             status.notes.insert(0, source.note)
         status.hours, status.instruments = hours, instruments
+        status.streamed = [i.symbol for i in streamed]
         if paper is not None:
             status.notes.append(_paper_note(paper))
         # the core (storage, alerts, execution, the gateway) starts first and stops last: the
@@ -478,9 +479,10 @@ def _watch_sources(
     return sources
 
 
-def _extend(streamed: list[Instrument], added: list[Instrument]) -> None:
+def _extend(streamed: list[Instrument], added: list[Instrument], status: LiveStatus) -> None:
     known = {i.symbol for i in streamed}
     streamed.extend(i for i in added if i.symbol not in known)
+    status.streamed = [i.symbol for i in streamed]
 
 
 def _paper_note(paper: PaperAccount) -> str:

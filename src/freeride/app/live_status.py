@@ -50,6 +50,9 @@ class LiveStatus:
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     hours: MarketHours | None = None  # the market hours the run follows (the view says when each opens)
     instruments: list[Instrument] = field(default_factory=list)
+    streamed: list[str] = field(
+        default_factory=list
+    )  # every symbol streamed, the watch set's added as they come
     until_ns: int | None = None  # a --seconds deadline: bars built after it are past the run's end
 
     def attach(self, bus: Bus) -> list[Subscription]:

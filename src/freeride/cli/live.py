@@ -240,7 +240,7 @@ def _render(status: LiveStatus, clock: Clock, settings: Settings) -> Group:
     for name in ("symbol", "last", "bid", "ask", "bars", "last bar close"):
         table.add_column(name, justify="left" if name == "symbol" else "right", no_wrap=True)
     table.add_column("market", justify="left")
-    rows = _rows(settings)
+    rows = _rows(settings, status.streamed)
     markets = _market_messages(status, clock, [symbol for symbol, _ in rows])
     for symbol, interval in rows:
         last = status.prices.get(symbol)
@@ -267,12 +267,14 @@ def _render(status: LiveStatus, clock: Clock, settings: Settings) -> Group:
     return Group(head, table, foot)
 
 
-def _rows(settings: Settings) -> list[tuple[str, str | None]]:
+def _rows(settings: Settings, streamed: list[str] | None = None) -> list[tuple[str, str | None]]:
     """The status table's rows: each trading sleeve (symbol and bar interval), then each
-    watch-only symbol (no bars of its own)."""
+    watch-only symbol (no bars of its own): the settings' watchlists, then what the service
+    streams besides (stored watchlists, alerts' symbols), as it adds them."""
     rows: list[tuple[str, str | None]] = [(s.symbol, s.interval) for s in settings.trading_sleeves()]
     traded = {symbol for symbol, _ in rows}
-    rows.extend((symbol, None) for symbol in settings.watched_symbols() if symbol not in traded)
+    watched = dict.fromkeys([*settings.watched_symbols(), *(streamed or [])])
+    rows.extend((symbol, None) for symbol in watched if symbol not in traded)
     return rows
 
 

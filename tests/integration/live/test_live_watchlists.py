@@ -99,6 +99,7 @@ async def test_a_symbol_added_to_a_stored_watchlist_while_running_streams(tmp_pa
     stop.set()
     await asyncio.wait_for(task, timeout=30)
     assert {"AAPL", "MSFT", "EUR/USD", "AMD"} <= set(status.prices)
+    assert status.streamed == ["AAPL", "EUR/USD", "MSFT", "AMD"]  # the status view's rows follow
 
 
 async def test_a_pair_without_its_slash_stops_the_start_and_a_likely_typo_is_noted(tmp_path: Path) -> None:
