@@ -80,6 +80,7 @@ class RedisBus(InMemoryBus):
         self._pause = pause or self._wall.sleep
         self._publisher = Publisher(client, self.config.max_len, self._pause, self._ensure_groups)
         self._event_seq = 0
+        self._local_types: set[str] = set()  # types published here that the codec cannot carry
         self._reading: dict[str, None] = {}  # stream keys this process reads, in subscription order
         self._ungrouped: set[str] = set()  # keys read whose group may not exist yet
         self._seen: dict[str, None] = {}
@@ -112,12 +113,24 @@ class RedisBus(InMemoryBus):
         self._event_seq += 1
         event_id = f"{self.chain_prefix}-{self._event_seq:x}"
         chain = self.correlation_id if self._dispatching else self._inherited
-        self._publisher.add(key, encode(topic, event, event_id, chain or event_id, self.consumer))
+        try:
+            data = encode(topic, event, event_id, chain or event_id, self.consumer)
+        except TypeError as exc:  # not an event the codec carries: this process's handlers only
+            self._local_only(topic, event, exc)
+            return
+        self._publisher.add(key, data)
         if key in self._reading:
             route = self._routes.get(topic) or self._resolve(topic)
             if route.handlers:
                 self._awaiting.add(event_id)
                 self._settled.clear()
+
+    def _local_only(self, topic: str, event: Any, exc: TypeError) -> None:
+        kind = type(event).__name__
+        if kind not in self._local_types:
+            self._local_types.add(kind)
+            log.warning("bus.redis_local_only", topic=topic, type=kind, error=str(exc))
+        InMemoryBus.publish(self, topic, event)
 
     # -- subscribing ---------------------------------------------------------------------------
     def subscribe(self, pattern: str, handler: Handler, *, priority: int = 0) -> Any:

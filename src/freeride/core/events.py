@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from freeride.core.alerts import AlertFired, WebhookAlert
+from freeride.core.anomaly import Anomaly, AnomalyResolved
 from freeride.core.market import Bar, Quote, Trade
 from freeride.core.news import NewsItem
 from freeride.core.notify import OutboxReady
@@ -28,6 +29,8 @@ Event = (
     | StorySentiment
     | TradePlan
     | OutboxReady
+    | Anomaly
+    | AnomalyResolved
 )
 
 EVENT_TYPES: tuple[type[Event], ...] = (
@@ -47,4 +50,6 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     StorySentiment,
     TradePlan,
     OutboxReady,
+    Anomaly,
+    AnomalyResolved,
 )

@@ -231,3 +231,21 @@ async def test_broadcast_groups_each_see_everything_and_are_removed_at_close() -
         groups = {g["name"] for g in await raw.xinfo_groups(key)}
         assert b"api-one" not in groups
         assert b"api-two" in groups
+
+
+async def test_an_object_the_codec_cannot_carry_reaches_this_processs_handlers_only() -> None:
+    import msgspec
+
+    class Progress(msgspec.Struct):  # an app-level struct outside core.events (a backtest job's)
+        done: int
+
+    async with buses() as (make, raw, _):
+        bus = make()
+        got: list[object] = []
+        bus.subscribe(topics.ALL_BACKTEST_PROGRESS, got.append)
+        await bus.open()
+        bus.publish(topics.backtest_progress("run-1"), Progress(done=3))
+        await bus.settled()
+        assert got == [Progress(done=3)]
+        key = bus.streams.key(topics.backtest_progress("run-1"))
+        assert await raw.xlen(key) == 0

@@ -25,7 +25,7 @@ from freeride.core.clock import NS_PER_SECOND, Clock
 from freeride.core.component import Component
 from freeride.core.latency import LatencyHistogram
 from freeride.core.market import Bar, Quote, Trade
-from freeride.core.notify import Notification
+from freeride.core.notify import Notification, outbox_ready
 from freeride.core.orders import AccountState, Order, OrderStatus
 from freeride.ops.anomaly.monitor import Monitor, Rules, SessionCheck, always_open
 from freeride.ops.anomaly.notes import anomaly_notification
@@ -218,4 +218,4 @@ class AnomalyWatch(Component):
             log.error("anomalies.outbox_failed", error=repr(exc), waiting=len(self._unsent))
             return
         self.notified += len(notes)
-        self._bus.publish(topics.outbox_ready(), len(notes))
+        self._bus.publish(topics.outbox_ready(), outbox_ready(len(notes), "anomalies", self._clock.now_ns()))

@@ -17,6 +17,7 @@ import structlog
 from freeride.bus import topics
 from freeride.core.clock import NS_PER_SECOND, Clock
 from freeride.core.component import Component
+from freeride.core.notify import outbox_ready
 from freeride.core.system import Level, SystemEvent
 from freeride.ops.audit.build import AuditFiles, measure, summary, write
 from freeride.ports.bus import Bus
@@ -98,5 +99,5 @@ class AuditSchedule(Component):
         )
         if self._outbox is not None and self.channels:
             await self._outbox.enqueue([summary(files, figures, c, now) for c in self.channels])
-            self._bus.publish(topics.outbox_ready(), len(self.channels))
+            self._bus.publish(topics.outbox_ready(), outbox_ready(len(self.channels), "audit", now))
         return files
