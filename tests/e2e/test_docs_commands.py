@@ -156,6 +156,7 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
         env=server_env,
         cwd=base,
         text=True,
+        start_new_session=True,  # its group holds every command it forked: one kill ends them all
     )
     try:
         assert server.stdout is not None
@@ -171,7 +172,7 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
                 done.result()
         yield results
     finally:
-        server.terminate()
+        os.killpg(server.pid, signal.SIGKILL)
         server.wait(timeout=10)
         yahoo.should_exit = True
 
@@ -236,7 +237,7 @@ def run(command: str, shell: Shell, env: dict[str, str]) -> tuple[int, str]:
             deadline = time.monotonic() + UP_TIMEOUT_S
             while process.poll() is None and time.monotonic() < deadline:
                 if up is None or up.search(output.text):
-                    time.sleep(0.5 if up is None else 0.2)
+                    time.sleep(1.5 if up is None else 0.2)
                     break
                 time.sleep(0.05)
             else:

@@ -7,7 +7,6 @@ prints entries as the engine writes them, until Ctrl-C.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import sys
 from datetime import datetime
@@ -101,6 +100,27 @@ def events(
     json_lines: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
     """The journal: every system event and domain fact, filtered, oldest first."""
+    try:
+        _events(since, until, kind, component, level, symbol, run, correlation, limit, follow, json_lines)
+    except KeyboardInterrupt:
+        if not follow:
+            raise
+        # Ctrl-C is how a follow ends, whenever it comes (even before the first entry): a clean exit
+
+
+def _events(
+    since: str | None,
+    until: str | None,
+    kind: list[str] | None,
+    component: list[str] | None,
+    level: Level | None,
+    symbol: str | None,
+    run: str | None,
+    correlation: str | None,
+    limit: int,
+    follow: bool,
+    json_lines: bool,
+) -> None:
     settings = load_settings_or_exit()
     now = LiveClock().now_ns()
     try:
@@ -116,8 +136,7 @@ def events(
             limit=limit,
         )
         if follow:
-            with contextlib.suppress(KeyboardInterrupt):
-                asyncio.run(_follow(settings, query, json_lines))
+            asyncio.run(_follow(settings, query, json_lines))
             return
         records = asyncio.run(read_events(settings, query))
     except FreerideError as exc:

@@ -11,7 +11,9 @@ pipe or an exit status behave as with the installed command. Only the interprete
 import are shared; ``.venv/bin/freeride`` itself is run by the README's own block.
 
 Each request forks a monitor that forks the worker and waits for it, so the server never holds a
-thread and never has to reap a worker while accepting the next request.
+thread and never has to reap a worker while accepting the next request. Nothing outlives the
+test: a worker whose client went away (killed at a timeout) is killed, and the server exits
+when the process that started it is gone.
 
 Usage: ``python forkserver.py SOCKET`` (prints ``ready`` once listening).
 """
@@ -22,6 +24,8 @@ import atexit
 import contextlib
 import json
 import os
+import select
+import signal
 import socket
 import sys
 import traceback
@@ -65,7 +69,13 @@ def _monitor(conn: socket.socket, request: dict[str, Any], fds: list[int]) -> No
     for fd in fds:
         os.close(fd)
     conn.sendall(f"{worker}\n".encode())
-    _, status = os.waitpid(worker, 0)
+    while True:
+        done, status = os.waitpid(worker, os.WNOHANG)
+        if done:
+            break
+        readable, _, _ = select.select([conn], [], [], 0.2)
+        if readable and not conn.recv(1):  # the client is gone: so is the command
+            os.kill(worker, signal.SIGKILL)
     code = os.waitstatus_to_exitcode(status)
     conn.sendall(f"{128 - code if code < 0 else code}\n".encode())
     conn.close()
@@ -75,9 +85,15 @@ def serve(path: str) -> None:
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(path)
     server.listen(16)
+    server.settimeout(1.0)
+    parent = os.getppid()
     print("ready", flush=True)
-    while True:
-        conn, _ = server.accept()
+    while os.getppid() == parent:
+        try:
+            conn, _ = server.accept()
+        except TimeoutError:
+            continue
+        conn.settimeout(None)
         message, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
         request = json.loads(message)
         monitor = os.fork()
