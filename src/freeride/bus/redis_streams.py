@@ -35,7 +35,7 @@ class StreamConfig:
     reclaim_idle_ms: int = 30_000
     max_deliveries: int = 5
     dedupe_window: int = 200_000
-    seen_ttl_s: float = 86_400.0
+    seen_ttl_s: float = 600.0
     start: str = "new"
 
     def __post_init__(self) -> None:

@@ -103,7 +103,10 @@ class BusSettings(FrozenConfig):
     max_deliveries: int = Field(default=5, ge=1)
     """Deliveries before an entry no handler could take goes to the dead-letter stream."""
     dedupe_window: int = Field(default=200_000, ge=1_000)
-    seen_ttl_s: float = Field(default=86_400.0, gt=0)
+    seen_ttl_s: float = Field(default=600.0, gt=0)
+    """How long writing roles keep handled event ids in Redis: copies of one entry (a batch written
+    again after a lost answer) sit close together in a stream, so minutes cover them; each id costs
+    Redis about 100 bytes for this long."""
     start: Literal["new", "all"] = "new"
     """Where a new consumer group begins: entries added from now on, or all the stream holds."""
 
