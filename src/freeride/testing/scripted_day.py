@@ -4,8 +4,8 @@ Set-up (what a trader does once): ten sleeves (stocks and forex) and fifty watch
 the settings, a dashboard token. Then the day, with no hands on it: the service starts on a clock
 running ``speed`` times faster than the wall's, alerts on watch-only symbols are added from the
 dashboard's API and fire, the process is killed with SIGKILL at midday and started again, the
-strategies decide on their next bar, the paper account continues, the dashboard's token still
-works, and one SIGTERM ends the day with a summary.
+strategies decide on their next bar, the paper account continues, the dashboard's token and the
+session signed in with it in the morning still work, and one SIGTERM ends the day with a summary.
 
 What was lost is measured from outside: a WebSocket client (as the dashboard is) collects every
 fill and alert firing the service publishes before the kill; each must be in the database after
@@ -237,13 +237,28 @@ def _stored(db: Path) -> tuple[set[str], list[str], int]:
     return fills, firings, int(newest)
 
 
-def _manual_steps(url: str, token: str, db: Path) -> list[str]:
+def _sign_in(url: str, token: str) -> str:
+    """The dashboard's session cookie for ``token``, as the browser gets it when the trader signs in."""
+    with httpx.Client(base_url=url, timeout=10) as http:
+        signed = http.post("/api/v1/session", json={"token": token}, headers={"X-Freeride-Request": "1"})
+        if signed.status_code != 200:
+            raise AssertionError(f"signing the dashboard in: {signed.status_code} {signed.text}")
+        return signed.cookies["freeride_session"]
+
+
+def _manual_steps(url: str, token: str, db: Path, session: str | None = None) -> list[str]:
     """What a person would have to do now: log in again, resume a halt, approve a held order."""
     steps = []
     auth = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=url, timeout=10, headers=auth) as http:
         if http.get("/api/v1/whoami").status_code != 200:
             steps.append("the dashboard's token no longer works: log in again")
+        if session is not None:
+            signed = http.get(
+                "/api/v1/whoami", headers={"Authorization": "", "cookie": f"freeride_session={session}"}
+            )
+            if signed.status_code != 200:
+                steps.append("the dashboard's session ended: sign in again")
         halts = http.get("/api/v1/kill-switch").json().get("halts", [])
         steps += [f"resume the {h['kind']} halt: {h['reason']}" for h in halts]
     with sqlite3.connect(db) as conn:  # orders held for a person's approval
@@ -269,6 +284,7 @@ def run_day(plan: DayPlan) -> DayResult:
         url = morning.wait_for(URL.pattern)[0][1].group(1)
         morning.wait_for(r"live_started")
         observer = Observer(url, token)
+        session = _sign_in(url, token)  # the trader signs the dashboard in once, in the morning
         watched = [*WATCH_STOCKS, *WATCH_FX][: plan.alerts]
         with httpx.Client(base_url=url, timeout=10, headers={"Authorization": f"Bearer {token}"}) as http:
             for symbol in watched:
@@ -307,7 +323,7 @@ def run_day(plan: DayPlan) -> DayResult:
         result.restart_to_all_decided_s = decided[-1][0] - afternoon.spawned
         url = afternoon.wait_for(URL.pattern)[0][1].group(1)
         result.continued = bool(afternoon.wait_for(f'"ledger": "{LEDGER}".*"event": "paper.continued"', 10))
-        steps = _manual_steps(url, token, db)
+        steps = _manual_steps(url, token, db, session)
         if not result.continued:
             steps.append("the paper account did not continue: start it again by hand")
         result.manual_steps, result.manual_reasons = len(steps), steps
