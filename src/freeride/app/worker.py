@@ -68,18 +68,29 @@ async def run_worker(
     bus = build_bus(settings, clock, role=worker_group(settings, role), shard=shard)
     assert isinstance(bus, RedisBus)
     async with Runtime.open(settings, clock, signals=True, bus=bus) as rt:
-        built = await build_role(role, rt, bus, serve)
-        if built is None:
-            return rt.stop_reason or "stopped before starting"
-        rt.add_all(built.components)
-        if health_port is not None and not built.serves_http:
-            app = health_app(rt, bus, built, role)
-            rt.add(ApiServer(app, settings.api.model_copy(update={"port": health_port}), clock))
-        await rt.start()
-        log.info("worker.started", role=role, shard=str(shard), group=bus.group, notes=built.notes)
-        reason = await rt.wait()
-        log.info("worker.stopping", role=role, reason=reason)
-        return reason
+        # The health server answers from the start (an execution worker on standby is alive, not
+        # ready); it is started apart from the runtime so the bus opens only once the role has
+        # subscribed to everything it reads.
+        state = Role(waiting=f"{role} is starting (execution: waiting for its account's lease)")
+        server = None
+        if health_port is not None and role != "api":
+            config = settings.api.model_copy(update={"port": health_port})
+            server = ApiServer(health_app(rt, bus, state, role), config, clock)
+            await server.start()
+        try:
+            built = await build_role(role, rt, bus, serve)
+            if built is None:
+                return rt.stop_reason or "stopped before starting"
+            rt.add_all(built.components)
+            await rt.start()
+            state.components, state.notes, state.waiting = built.components, built.notes, None
+            log.info("worker.started", role=role, shard=str(shard), group=bus.group, notes=built.notes)
+            reason = await rt.wait()
+            log.info("worker.stopping", role=role, reason=reason)
+            return reason
+        finally:
+            if server is not None:
+                await server.stop()
 
 
 def health_app(rt: Runtime, bus: RedisBus, role: Role, name: str) -> Starlette:
@@ -94,8 +105,10 @@ def health_app(rt: Runtime, bus: RedisBus, role: Role, name: str) -> Starlette:
         running = [c for c in role.components if c.state is not ComponentState.RUNNING]
         parts = Check(
             "components",
-            not running and not rt.stopping,
-            "; ".join(f"{c.name} {c.state.value}" for c in running) or f"{len(role.components)} running",
+            role.waiting is None and not running and not rt.stopping,
+            role.waiting
+            or "; ".join(f"{c.name} {c.state.value}" for c in running)
+            or f"{len(role.components)} running",
         )
         checks = [await check_database(rt.engine), check_bus(bus), parts]
         body = {"role": name, "ready": all(c.ok for c in checks), "checks": [asdict(c) for c in checks]}

@@ -48,7 +48,7 @@ class Role:
 
     components: list[Component] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    serves_http: bool = False  # the api role answers /readyz and /metrics itself
+    waiting: str | None = None  # why the role is not running yet (its /readyz says so)
 
 
 async def build_role(
@@ -120,7 +120,6 @@ async def build_role(
         state.intake = intake
         server = ApiServer(serve(state), settings.api, clock, trusted_proxies=trusted_proxies(settings))
         out.components += [intake, server]
-        out.serves_http = True
     else:
         raise ValueError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
     return out

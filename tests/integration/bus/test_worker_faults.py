@@ -20,6 +20,7 @@ from contextlib import asynccontextmanager
 from decimal import Decimal
 from pathlib import Path
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from bus_subjects import delete_prefix, redis_or_skip
@@ -109,8 +110,6 @@ async def test_a_killed_recorders_entries_are_claimed_by_another_and_stored_once
                     return sum(v for p in held for v in p.values()) == 0
 
                 await poll(settled, "no entry left pending")
-                import httpx
-
                 async with httpx.AsyncClient() as http:
                     metrics = (await http.get(f"http://127.0.0.1:{port}/metrics")).text
                 reclaimed = [
@@ -214,8 +213,14 @@ async def test_two_execution_workers_one_sends_the_other_takes_over_when_it_stal
                 taken = await leader.wait_event("execution.lease_taken")
                 assert taken["fence"] == 1
                 await leader.wait_event("worker.started")
-                standby = await start("execution")
+                port = free_port()
+                standby = await start("execution", "--health-port", str(port))
                 await standby.wait_event("execution.standby")
+                async with httpx.AsyncClient() as http:  # alive, not ready: it waits for the lease
+                    assert (await http.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200
+                    waiting = await http.get(f"http://127.0.0.1:{port}/readyz")
+                assert waiting.status_code == 503
+                assert "waiting for its account's lease" in waiting.text
 
                 orders = _orders(db, f"live-paper-{account}")
                 bus.publish(topics.order_intent("s"), intent(1))
@@ -225,6 +230,8 @@ async def test_two_execution_workers_one_sends_the_other_takes_over_when_it_stal
                 second = await standby.wait_event("execution.lease_taken", within_s=30)
                 assert second["fence"] == 2
                 await standby.wait_event("worker.started")
+                async with httpx.AsyncClient() as http:
+                    assert (await http.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200
                 bus.publish(topics.order_intent("s"), intent(2))
                 await poll(lambda: _has(orders, 2), "the new leader to store order 2")
                 leader.signal(signal.SIGCONT)
