@@ -22,6 +22,7 @@ from freeride.app.gateway import build_market_data
 from freeride.app.lease import LeaseKeeper, holder_name, take_lease
 from freeride.app.market_feed import live_feed
 from freeride.app.markets import load_market_hours
+from freeride.app.ops import build_ops
 from freeride.app.research import build_research
 from freeride.app.runtime import Runtime
 from freeride.app.secrets import extra_secret_stores
@@ -69,7 +70,11 @@ async def build_role(
             maxsize=settings.bus.queue_size,
             overflow=Overflow.PAUSE_SOURCE,
         )
-        out.components.append(Recorder(engine, queue, ledger, clock=clock))
+        recorder = Recorder(engine, queue, ledger, clock=clock)
+        # the journal, its retention, the process journal and the anomaly watch: one writer's job
+        ops = build_ops(settings, bus, engine, clock, role="recorder")
+        ops.watch_recorder(recorder)
+        out.components += [recorder, *ops.components]
     elif role == "gateway":
         hours = await load_market_hours(settings, clock.now_ns())
         market = build_market_data(settings, bus, clock, store=store, hours=hours)

@@ -195,6 +195,17 @@ async def test_a_poison_entry_is_dead_lettered_while_the_rest_is_stored() -> Non
                 await poll(lambda: _equals(count_bars(db), 200), "the 200 good bars stored")
                 dead = await list_dead(client, bus.streams.dead_letters)  # type: ignore[arg-type]
             assert [(d.group, d.stream, d.type) for d in dead] == [("recorder", key, None)]
+
+            async def journaled() -> bool:  # the recorder role keeps the journal too
+                engine = create_engine(db)
+                try:
+                    async with engine.connect() as conn:
+                        sql = "SELECT count(*) FROM system_events WHERE kind = 'process_started'"
+                        return int((await conn.execute(sa.text(sql))).scalar_one()) >= 1
+                finally:
+                    await engine.dispose()
+
+            await poll(journaled, "the recorder worker's start in the journal")
     finally:
         await client.aclose()  # type: ignore[attr-defined]
         await delete_prefix(prefix)
