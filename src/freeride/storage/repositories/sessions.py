@@ -80,9 +80,3 @@ class SessionRepository(Repository):
                 .values(revoked_at=now_ns)
             )
         return bool(result.rowcount)
-
-    async def active(self, now_ns: int) -> list[Session]:
-        """Sessions neither signed out nor expired (their tokens may have ended since)."""
-        stmt = self._select.where(s.c.revoked_at.is_(None), s.c.expires_at > now_ns).order_by(s.c.id)
-        async with self._engine.connect() as conn:
-            return [_session(r) for r in (await conn.execute(stmt)).mappings()]
