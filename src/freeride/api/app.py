@@ -66,9 +66,10 @@ ROUTERS = (
 def create_app(state: ApiState) -> FastAPI:
     app = FastAPI(title="freeride", version="1", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.freeride = state
-    app.state.ws_hub = hub = Hub(state.bus, state.clock, state.settings.ws_coalesce_s)
+    wall = state.wall or state.clock  # people's time, when the market's runs faster (--speed)
+    app.state.ws_hub = hub = Hub(state.bus, wall, state.settings.ws_coalesce_s)
     app.state.metrics = metrics = _metrics(state, hub)
-    app.state.read_cache = ReadCache(state.clock)
+    app.state.read_cache = ReadCache(wall)
     bot = state.discord
     app.state.discord_bot = InteractionBot(state, bot, app.state.read_cache) if bot and bot.enabled else None
     if app.state.discord_bot is not None:
@@ -82,7 +83,7 @@ def create_app(state: ApiState) -> FastAPI:
             allow_methods=["GET", "POST", "PUT", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
-    app.add_middleware(MetricsMiddleware, metrics=metrics, clock=state.clock)
+    app.add_middleware(MetricsMiddleware, metrics=metrics, clock=wall)
     for router in ROUTERS:
         app.include_router(router)
     # First: Discord waits 3 s at most, and matching walks the route list in order (FastAPI's own

@@ -166,6 +166,7 @@ class ApiState:
     discord: DiscordBotSettings | None = None  # the bot answering POST /discord/interactions
     discord_rest: DiscordRest | None = None  # its follow-ups and deferred answers go through this
     chat_topics: ChannelTopics | None = None  # what the bot posts to which channel (/subscribe)
+    wall: Clock | None = None  # the wall's time for people (heartbeats, request timings); None: ``clock``
     broker: str | None = None  # the broker this process trades through (readiness names it)
     feed: str | None = None  # what drives a replay ("replay of 2 files"), for the status
     equity_runs: str | None = None  # the run name whose equity marks continue across starts ("live")
@@ -185,7 +186,8 @@ def build_api_state(
     wall: Clock | None = None,
     symbols: SymbolBook | None = None,
 ) -> ApiState:
-    """``wall`` checks tokens and sessions when ``clock`` is a market's sped-up time."""
+    """``wall`` keeps people's time (tokens, sessions, heartbeats, request timings) when ``clock``
+    is a market's sped-up time (``freeride live --speed``)."""
     repos = Repositories.from_engine(db)
     tokens = TokenAuth(SqlTokenRepository(db), wall or clock, settings.api.token_cache_s)
     sessions = SessionAuth(
@@ -198,6 +200,7 @@ def build_api_state(
     return ApiState(
         settings=settings.api,
         clock=clock,
+        wall=wall,
         tokens=tokens,
         sessions=sessions,
         bus=bus,

@@ -69,7 +69,7 @@ async def live(websocket: WebSocket) -> None:
     hub = hub_of(websocket)
     client = hub.client(state.settings.ws_queue_size)
     sender = asyncio.create_task(_send(websocket, client))
-    beat = asyncio.create_task(_heartbeat(state.clock, state.settings.ws_heartbeat_s, client))
+    beat = asyncio.create_task(_heartbeat(state.wall or state.clock, state.settings.ws_heartbeat_s, client))
     try:
         while not client.dropped:
             message = await websocket.receive()
