@@ -168,6 +168,7 @@ class ApiState:
     chat_topics: ChannelTopics | None = None  # what the bot posts to which channel (/subscribe)
     wall: Clock | None = None  # the wall's time for people (heartbeats, request timings); None: ``clock``
     broker: str | None = None  # the broker this process trades through (readiness names it)
+    dead_sessions: Mapping[str, str] = field(default_factory=dict)  # broker -> why, by the health watch
     feed: str | None = None  # what drives a replay ("replay of 2 files"), for the status
     equity_runs: str | None = None  # the run name whose equity marks continue across starts ("live")
 

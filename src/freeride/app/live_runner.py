@@ -299,6 +299,7 @@ async def _run(
                 symbols=symbols,
             )
             state.broker = broker.name
+            state.dead_sessions = execution.health.dead  # the same dict, kept current by the watch
             state.equity_runs = "live"  # the account's marks go on across restarts, each a new run
             state.hours = hours
             state.market_instruments = streamed  # the same list: grows as the watch set adds

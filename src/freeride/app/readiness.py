@@ -61,10 +61,16 @@ def check_bus(bus: Bus | None) -> Check:
     return Check("bus", True, f"{type(bus).__name__} running")
 
 
-def check_brokers(accounts: Mapping[str, Portfolio], broker: str | None = None) -> Check:
-    """The broker session: a real broker by name, else the in-process paper accounts."""
+def check_brokers(
+    accounts: Mapping[str, Portfolio], broker: str | None = None, dead: Mapping[str, str] | None = None
+) -> Check:
+    """The broker session: a real broker by name (``dead``: sessions the health watch found dead,
+    with why), else the in-process paper accounts."""
+    why = (dead or {}).get(broker or "")
+    if broker is not None and why is not None:
+        return Check("broker", False, f"{broker} session dead: {why}")
     if broker is not None and broker != "paper":
-        return Check("broker", True, f"{broker} session")
+        return Check("broker", True, f"{broker} session alive")
     if not accounts:
         return Check("broker", True, "no broker session in this process")
     names = ", ".join(sorted(accounts))
@@ -92,10 +98,11 @@ async def readiness(
     accounts: Mapping[str, Portfolio],
     providers: ProviderCheck | None = None,
     broker: str | None = None,
+    dead: Mapping[str, str] | None = None,
 ) -> list[Check]:
     checks = [await check_database(engine), check_bus(bus)]
     checks.append(
         await providers() if providers else Check("providers", True, "replay feed only (no live providers)")
     )
-    checks.append(check_brokers(accounts, broker))
+    checks.append(check_brokers(accounts, broker, dead))
     return checks

@@ -75,6 +75,21 @@ async def test_readyz_is_503_naming_what_is_down(v1: V1, tmp_path: Path) -> None
     assert "unable to open database file" in checks["database"]["detail"]
 
 
+async def test_readyz_names_the_broker_session_and_says_when_it_is_dead(v1: V1) -> None:
+    v1.state.broker = "alpaca"
+    broker = {c["name"]: c for c in (await v1.get("/readyz")).json()["checks"]}["broker"]
+    assert broker == {"name": "broker", "ok": True, "detail": "alpaca session alive"}
+    v1.state.dead_sessions = {"alpaca": "401 from the account endpoint"}
+    response = await v1.get("/readyz")
+    assert response.status_code == 503
+    broker = {c["name"]: c for c in response.json()["checks"]}["broker"]
+    assert broker == {
+        "name": "broker",
+        "ok": False,
+        "detail": "alpaca session dead: 401 from the account endpoint",
+    }
+
+
 async def test_readyz_without_a_database(v1: V1) -> None:
     v1.state.db = None
     body = (await v1.get("/readyz")).json()

@@ -48,7 +48,9 @@ async def readyz(request: Request, response: Response) -> ReadyOut:
     async def providers() -> Check:
         return check_providers(gateway.status() if gateway is not None else [], state.feed)
 
-    checks = await readiness(state.db, state.bus, state.accounts, providers, state.broker)
+    checks = await readiness(
+        state.db, state.bus, state.accounts, providers, state.broker, state.dead_sessions
+    )
     ok = all(c.ok for c in checks)
     if not ok:
         response.status_code = 503
