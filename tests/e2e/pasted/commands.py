@@ -1,6 +1,7 @@
 """The shell commands of README.md and docs/*.md, as a reader would paste them.
 
-A fenced block whose info string starts with ``sh`` holds commands; ``console`` blocks hold a
+A fenced block (at any indentation: list items hold some) whose info string starts with ``sh``
+holds commands; ``console`` blocks hold a
 session whose commands start with ``$``. A block is run unless its info string says why not:
 ```` ```sh not-run: needs a Discord webhook ````. Commands end at the end of a line unless the
 line ends with ``\\`` or a quote is still open. ``export``, ``source`` and bare ``NAME=value``
@@ -14,7 +15,9 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
-FENCE = re.compile(r"^```([^\n`]*)\n(.*?)^```[ \t]*$", re.S | re.M)
+FENCE = re.compile(
+    r"^(?P<indent>[ \t]*)```(?P<info>[^\n`]*)\n(?P<body>.*?)^(?P=indent)```[ \t]*$", re.S | re.M
+)
 NOT_RUN = re.compile(r"^not-run:\s*(?P<why>\S.*)$")
 ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
@@ -40,11 +43,12 @@ def blocks(root: Path) -> list[Block]:
     for path in doc_files(root):
         text = path.read_text()
         for match in FENCE.finditer(text):
-            info, body = match.group(1).strip(), match.group(2)
+            info, body = match["info"].strip(), match["body"]
+            indent = len(match["indent"])  # a fence inside a list item: its lines are indented too
             lang, _, rest = info.partition(" ")
             if lang not in ("sh", "console"):
                 continue
-            lines = body.splitlines()
+            lines = [x[indent:] if x[:indent].isspace() else x for x in body.splitlines()]
             if lang == "console":
                 lines = [x[2:] for x in lines if x.startswith("$ ")]
             why = NOT_RUN.match(rest.strip())
