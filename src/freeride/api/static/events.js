@@ -88,7 +88,7 @@ export function mountEvents(root, ctx) {
       const td = document.createElement("td");
       td.textContent = text;
       if (i === 1) td.className = `ev-level ${e.level}`;
-      if (i === 5 && text) { td.className = "ev-cid"; td.title = "show this chain"; td.onclick = () => chain(text); }
+      if (i === 5 && text) { td.className = "ev-cid"; td.title = "show this chain"; td.onclick = () => chain(text, 0, -1); }
       if (i === 6) td.className = "msg";
       tr.append(td);
     });
@@ -112,7 +112,12 @@ export function mountEvents(root, ctx) {
     }
   }
 
-  async function chain(cid) {
+  // A chain clicked while the run is live may still be reaching the journal (the recorder writes
+  // in batches, the page shows entries as they are published): look again each second until the
+  // chain stops growing.
+  let chainTimer = null;
+  async function chain(cid, tries = 0, before = -1) {
+    clearTimeout(chainTimer);
     const page = await ctx.call(`/api/v1/events?correlation_id=${encodeURIComponent(cid)}&limit=1000`);
     const hops = page.items.slice().sort((a, b) => a.id - b.id);
     $("ev-chain-card").hidden = false;
@@ -127,7 +132,8 @@ export function mountEvents(root, ctx) {
       li.append(span, `${e.source}/${e.kind}  ${e.symbol || ""}  ${e.message}`);
       return li;
     }));
-    $("ev-chain-card").scrollIntoView({ behavior: "smooth" });
+    if (tries === 0) $("ev-chain-card").scrollIntoView({ behavior: "smooth" });
+    if (tries < 10 && hops.length !== before) chainTimer = setTimeout(() => chain(cid, tries + 1, hops.length), 1000);
   }
 
   $("ev-form").onsubmit = (event) => { event.preventDefault(); load(); };
