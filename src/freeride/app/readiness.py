@@ -77,12 +77,18 @@ def check_brokers(
     return Check("broker", True, f"paper account{'s' if len(accounts) > 1 else ''} {names}, in process")
 
 
+CIRCUIT_WORDS = {"closed": "answering", "half_open": "trying again", "open": "failing"}
+
+
 def check_providers(statuses: Sequence[ProviderStatus], feed: str | None = None) -> Check:
     """The market-data chain in order, each provider with its circuit: ready while one answers.
     ``feed`` names what drives the run besides (a replay's files)."""
     parts = [feed] if feed else []
     for p in statuses:
-        state = p.circuit if p.circuit == "closed" else f"{p.circuit}, retry in {p.retry_in_s:.0f} s"
+        # the breaker's words ("closed" circuit) read like a closed market on a status card
+        state = CIRCUIT_WORDS.get(p.circuit, p.circuit)
+        if p.circuit == "open":
+            state += f", retry in {p.retry_in_s:.0f} s"
         key = "" if p.key_present else ", no key"
         error = f", last error: {p.last_error[:60]}" if p.last_error and p.circuit != "closed" else ""
         parts.append(f"{p.name} ({state}{key}, {p.calls} calls{error})")
