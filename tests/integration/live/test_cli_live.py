@@ -16,6 +16,18 @@ from freeride.core.clock import NS_PER_SECOND, ManualClock
 T0 = (1_717_372_800 + 15 * 3_600) * NS_PER_SECOND  # Monday 2024-06-03 15:00 UTC
 
 
+def _threads_busy() -> bool:
+    """Whether the loop's default executor is running something: the clock must not jump past
+    a deadline while a component waits on a thread (under load that took the run's whole
+    ten minutes at once, with no bar built)."""
+    executor = getattr(asyncio.get_running_loop(), "_default_executor", None)
+    if executor is None:
+        return False
+    threads = len(getattr(executor, "_threads", ()))
+    idle = getattr(getattr(executor, "_idle_semaphore", None), "_value", threads)
+    return bool(executor._work_queue.qsize()) or idle < threads
+
+
 class RushClock(ManualClock):
     """A ManualClock that jumps to the next sleeper's deadline whenever the loop has caught up,
     so minutes of clock time takes a fraction of a second and nothing really sleeps."""
@@ -32,6 +44,8 @@ class RushClock(ManualClock):
     async def _drive(self) -> None:
         while self._sleepers:
             for _ in range(20):
+                await asyncio.sleep(0)
+            while _threads_busy():  # work handed to a thread (first prices, calendars) comes back first
                 await asyncio.sleep(0)
             pending = [deadline for deadline, _, fut in self._sleepers if not fut.done()]
             if pending:
