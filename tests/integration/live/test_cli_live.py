@@ -45,8 +45,8 @@ class RushClock(ManualClock):
         while self._sleepers:
             for _ in range(20):
                 await asyncio.sleep(0)
-            while _threads_busy():  # work handed to a thread (first prices, calendars) comes back first
-                await asyncio.sleep(0)
+            if _threads_busy():  # work handed to a thread (first prices, calendars) comes back first
+                continue
             pending = [deadline for deadline, _, fut in self._sleepers if not fut.done()]
             if pending:
                 self.set_ns(min(pending))
