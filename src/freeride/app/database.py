@@ -11,18 +11,34 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from freeride.config.urls import mask_url
+from freeride.core.errors import DatabaseUnavailable
 from freeride.storage.engine import create_engine
 from freeride.storage.migrate import upgrade_engine
 
 
 @asynccontextmanager
 async def open_database(url: str) -> AsyncIterator[AsyncEngine]:
-    """An engine on ``url`` whose schema is at head; disposed when the block ends."""
+    """An engine on ``url`` whose schema is at head; disposed when the block ends.
+
+    A database that cannot be reached is a ``DatabaseUnavailable`` naming it, not a driver
+    traceback: the first connection is tried on its own before any migration runs."""
     engine = create_engine(url)
     try:
+        await _reach(engine, url)
         await upgrade_engine(engine)
         yield engine
     finally:
         await engine.dispose()
+
+
+async def _reach(engine: AsyncEngine, url: str) -> None:
+    try:
+        async with engine.connect():
+            pass
+    except (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DBAPIError, OSError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise DatabaseUnavailable(f"cannot open the database {mask_url(url)}: {reason}") from None

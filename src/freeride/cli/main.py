@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import typer
+
 from freeride.app.doctor_local import local_checks
 from freeride.app.doctor_online import online_checks
 from freeride.app.secrets import extra_secret_stores
@@ -26,6 +28,7 @@ from freeride.cli.research import register as register_research
 from freeride.cli.service import register as register_service
 from freeride.cli.watch import register as register_watch
 from freeride.cli.worker import register as register_worker
+from freeride.core.errors import DatabaseUnavailable
 
 register_doctor(app, stores=extra_secret_stores, online=online_checks, local=local_checks)
 register_market(app)
@@ -51,4 +54,8 @@ __all__ = ["_run", "app", "main"]
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except DatabaseUnavailable as exc:  # any command: one line naming the database, exit 2
+        typer.echo(f"error: {exc}", err=True)
+        raise SystemExit(2) from None

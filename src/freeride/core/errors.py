@@ -61,3 +61,8 @@ class NotAvailable(FreerideError):
 class FencedOut(FreerideError):
     """This process no longer holds the lease it writes under (another worker took it over):
     the write is refused and nothing may be sent on its strength."""
+
+
+class DatabaseUnavailable(FreerideError):
+    """The database cannot be opened (no server, no such database, refused credentials): the
+    message names the masked URL and the server's own reason; nothing was written."""
