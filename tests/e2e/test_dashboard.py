@@ -252,7 +252,7 @@ def test_dashboard_under_live_serve(feeds: tuple[Path, Path], tmp_path: Path) ->
             _sign_in_by_link(page, url, token)
             page.locator("#markets li").first.wait_for()
             status = page.locator("#status-card").inner_text()
-            assert "providers: simulator (closed" in status
+            assert "providers: simulator (answering" in status
             assert "broker: paper account" in status
             assert "Trading allowed" in status
             assert "GOOG: open until" in page.locator("#markets").inner_text()
