@@ -1,4 +1,4 @@
-"""Operator controls as service methods: kill, resume, approve, reject, status.
+"""Operator controls as service methods: kill, resume, flatten, approve, reject, status.
 
 The CLI (``freeride kill``, ``freeride orders approve``) and the API call these same methods. They
 work on the control store alone, so they need no running engine: a running engine sees the change
@@ -7,10 +7,21 @@ at its next poll (``execution.kill_switch.poll_s``), and an engine started later
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 
 from freeride.core.clock import Clock
-from freeride.ports.execution import Approval, ApprovalState, ControlStore, Halt, HaltKind
+from freeride.ports.execution import (
+    Approval,
+    ApprovalState,
+    ControlStore,
+    FlattenRequest,
+    FlattenState,
+    Halt,
+    HaltKind,
+)
+
+FLATTEN_POLL_S = 0.25  # how often ``flatten`` looks whether the engine has answered
 
 
 class ExecutionControl:
@@ -32,6 +43,34 @@ class ExecutionControl:
     async def resume(self, by: str, kinds: Sequence[HaltKind] | None = None) -> list[Halt]:
         """Clear halts (all by default); returns what was cleared. ``by`` is recorded by the engine."""
         return await self._controls.release(kinds)
+
+    async def flatten(self, run_id: str, by: str, wait_s: float = 0.0) -> FlattenRequest:
+        """Ask the engine trading ``run_id`` to cancel every open order and close every position.
+
+        The request is stored; the engine acts at its next poll. This waits up to ``wait_s`` for
+        its answer (what was cancelled and sent) and returns the request as last seen: still
+        ``pending`` when no engine answered in time (it expires unanswered after
+        ``execution.flatten.REQUEST_TTL_S``)."""
+        request = FlattenRequest(
+            request_id=uuid.uuid4().hex[:16],
+            run_id=run_id,
+            requested_by=by,
+            requested_at=self._clock.now_ns(),
+        )
+        await self._controls.request_flatten(request)
+        waited = 0.0
+        while waited < wait_s:
+            step = min(FLATTEN_POLL_S, wait_s - waited)
+            await self._clock.sleep(step)
+            waited += step
+            seen = await self.flatten_request(request.request_id)
+            if seen is not None and seen.state is not FlattenState.PENDING:
+                return seen
+        return await self.flatten_request(request.request_id) or request
+
+    async def flatten_request(self, request_id: str) -> FlattenRequest | None:
+        found = await self._controls.flatten_requests(request_id=request_id)
+        return found[0] if found else None
 
     async def status(self) -> list[Halt]:
         """The halts in force now (an expired daily-loss halt is left out)."""

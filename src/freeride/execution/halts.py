@@ -15,6 +15,8 @@ from freeride.core.system import Level
 from freeride.ports.execution import ControlStore, Halt, HaltKind
 
 _ORDER = (HaltKind.KILL, HaltKind.STORAGE, HaltKind.RECONCILE, HaltKind.DAILY_LOSS)
+# A flatten's closing order removes risk: the halts that only stop new risk let it through.
+_CLOSING_ORDER = (HaltKind.STORAGE, HaltKind.RECONCILE)
 
 
 class Halts:
@@ -25,11 +27,14 @@ class Halts:
         self.current: dict[HaltKind, Halt] = {}
         self._local: dict[HaltKind, Halt] = {}  # held here, not in the store yet
 
-    def blocking(self, now_ns: int) -> Halt | None:
-        """The halt that stops new orders now (the kill switch first), or ``None``."""
+    def blocking(self, now_ns: int, *, closing: bool = False) -> Halt | None:
+        """The halt that stops new orders now (the kill switch first), or ``None``.
+
+        ``closing``: for a flatten's order that takes a position towards zero, which only a
+        storage or reconciliation halt stops (see ``execution.flatten``)."""
         if not self.current:
             return None
-        for kind in _ORDER:
+        for kind in _CLOSING_ORDER if closing else _ORDER:
             halt = self.current.get(kind)
             if halt is not None and halt.active(now_ns):
                 return halt

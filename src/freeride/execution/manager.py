@@ -43,7 +43,7 @@ from freeride.core.orders import (
     order_from_intent,
 )
 from freeride.core.system import Level
-from freeride.execution import watch
+from freeride.execution import flatten, watch
 from freeride.execution.approvals import AWAITING_APPROVAL, Approvals
 from freeride.execution.book import OrderBook
 from freeride.execution.desk import Brokers, OrderDesk
@@ -55,7 +55,14 @@ from freeride.execution.sender import Sender
 from freeride.execution.writer import UpdateWriter
 from freeride.ports.broker import Broker, BrokerUpdate
 from freeride.ports.bus import Bus, Inbox, Overflow, Subscription
-from freeride.ports.execution import ControlStore, ExecutionStore, HaltKind
+from freeride.ports.execution import (
+    ControlStore,
+    ExecutionStore,
+    FlattenRequest,
+    FlattenState,
+    Halt,
+    HaltKind,
+)
 
 _DEAF = (ComponentState.STOPPED, ComponentState.FAILED)
 
@@ -96,6 +103,8 @@ class OrderManager(Component):
         super().__init__()
         self._bus = bus
         self._clock = clock
+        self._controls = controls
+        self._intake = asyncio.Lock()  # one batch at a time: the queue's and a flatten's
         self.store = store
         self.risk = risk
         self.config = config
@@ -197,7 +206,8 @@ class OrderManager(Component):
         if self.config.watch_controls:
             self._tasks.append(
                 self.spawn(
-                    partial(watch.watch, desk, self.approvals, self.config.poll_s), f"{self.name}:watch"
+                    partial(watch.watch, desk, self.approvals, self.config.poll_s, self.serve_flattens),
+                    f"{self.name}:watch",
                 )
             )
 
@@ -234,7 +244,8 @@ class OrderManager(Component):
             if not batch:
                 return
             try:
-                await self._handle(batch)
+                async with self._intake:
+                    await self._handle(batch)
             except Exception as exc:  # a bug here must not stop trading for everyone else
                 self.events.emit(
                     Level.ERROR, "intake_failed", f"handling {len(batch)} intents failed: {exc!r}"
@@ -254,21 +265,26 @@ class OrderManager(Component):
             order, why = self._admit(intent)
             if why is not None:
                 closed.append(order)
-            elif self.config.approval_mode:
-                held.append(order)
+            elif self.config.approval_mode and order.strategy != flatten.FLATTEN_STRATEGY:
+                held.append(order)  # a flatten was confirmed by a person already
             else:
                 admitted.append(order)
         batch = [*closed, *held, *admitted]
         new = await self.persister.add(batch)  # persisted before anything is sent
         if len(new) < len(batch):
             self._forget_known(batch, new)
-        halt = self.halts.blocking(self._clock.now_ns())
-        if halt is not None and (held or admitted):  # halted while they were being stored
-            why = f"trading halted ({halt.kind.value}) before it was sent: {halt.reason}"
-            for order in [*held, *admitted]:
+        now = self._clock.now_ns()
+        stopped: set[str] = set()
+        for order in [*held, *admitted]:  # halted while they were being stored
+            halt = self._halt_for(order, now)
+            if halt is not None:
+                stopped.add(order.client_order_id)
                 if order.client_order_id in new:
+                    why = f"trading halted ({halt.kind.value}) before it was sent: {halt.reason}"
                     desk.close_locally(order, OrderStatus.REJECTED, why)
-            held, admitted = [], []
+        if stopped:
+            held = [o for o in held if o.client_order_id not in stopped]
+            admitted = [o for o in admitted if o.client_order_id not in stopped]
         for order in closed:
             if order.client_order_id in new:
                 desk.rejected += 1
@@ -311,8 +327,12 @@ class OrderManager(Component):
             order = msgspec.structs.replace(order, status=OrderStatus.REJECTED, reason=why)
         return self.book.track(order), why
 
+    def _halt_for(self, order: Order, now_ns: int) -> Halt | None:
+        closing = flatten.is_closing(order, self.book.positions.get(order.symbol, flatten.ZERO))
+        return self.halts.blocking(now_ns, closing=closing)
+
     def _refusal(self, order: Order, now_ns: int) -> str | None:
-        halt = self.halts.blocking(now_ns)
+        halt = self._halt_for(order, now_ns)
         if halt is not None:
             return f"trading is halted ({halt.kind.value}): {halt.reason}"
         if self.desk.brokers.for_strategy(order.strategy) is None:
@@ -328,9 +348,35 @@ class OrderManager(Component):
     async def cancel_all(self, reason: str) -> int:
         return await self.desk.cancel_all(reason)
 
+    async def flatten(self, request: FlattenRequest) -> FlattenRequest:
+        """Cancel every open order, then send one closing market order per position through the
+        normal path (persisted first, risk-checked); returns the request as done."""
+        by = f"flatten {request.request_id} by {request.requested_by}"
+        cancelled = await self.desk.cancel_all(by) if self.book.open_orders() else 0
+        now = self._clock.now_ns()
+        intents = flatten.closing_intents(self.book.positions, request.request_id, now)
+        if intents:
+            async with self._intake:
+                await self._handle(intents)
+        self.events.emit(
+            Level.WARNING, "flattened", f"{by}: {cancelled} orders cancelled, {len(intents)} closing orders"
+        )
+        return flatten.outcome(request, now, cancelled, intents, self.book.orders)
+
+    async def serve_flattens(self) -> None:
+        """Act on the pending flatten requests for this ledger (expire the stale ones)."""
+        for request in await self._controls.flatten_requests(FlattenState.PENDING):
+            if request.run_id != self.run_id:
+                continue
+            now = self._clock.now_ns()
+            if flatten.expired(request, now):
+                await self._controls.finish_flatten(flatten.expiry(request, now))
+                continue
+            await self._controls.finish_flatten(await self.flatten(request))
+
     async def poll_controls(self) -> None:
         """One look at the control store (what the watch task does every ``poll_s``)."""
-        await watch.poll_controls(self.desk, self.approvals)
+        await watch.poll_controls(self.desk, self.approvals, self.serve_flattens)
 
     # -- broker updates ----------------------------------------------------------------------------
     def _on_broker_update(self, update: BrokerUpdate) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import msgspec
 
 from freeride.core.orders import Fill, Order, Position
-from freeride.ports.execution import Approval, ApprovalState, Halt, HaltKind
+from freeride.ports.execution import Approval, ApprovalState, FlattenRequest, FlattenState, Halt, HaltKind
 
 
 class MemoryExecutionStore:
@@ -75,6 +75,7 @@ class MemoryControlStore:
     def __init__(self) -> None:
         self._halts: dict[HaltKind, Halt] = {}
         self._approvals: dict[tuple[str, str], Approval] = {}
+        self._flattens: dict[str, FlattenRequest] = {}
 
     async def halts(self) -> list[Halt]:
         return list(self._halts.values())
@@ -104,4 +105,23 @@ class MemoryControlStore:
         if known is None or known.state is not ApprovalState.PENDING:
             return False
         self._approvals[key] = msgspec.structs.replace(known, state=state, decided_by=by, decided_at=at)
+        return True
+
+    async def request_flatten(self, request: FlattenRequest) -> None:
+        self._flattens.setdefault(request.request_id, request)
+
+    async def flatten_requests(
+        self, state: FlattenState | None = None, request_id: str | None = None
+    ) -> list[FlattenRequest]:
+        return [
+            r
+            for r in self._flattens.values()
+            if (state is None or r.state is state) and (request_id is None or r.request_id == request_id)
+        ]
+
+    async def finish_flatten(self, request: FlattenRequest) -> bool:
+        known = self._flattens.get(request.request_id)
+        if known is None or known.state is not FlattenState.PENDING:
+            return False
+        self._flattens[request.request_id] = request
         return True

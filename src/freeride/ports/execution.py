@@ -56,6 +56,41 @@ class Approval(msgspec.Struct, frozen=True, kw_only=True):
     decided_by: str | None = None
 
 
+class FlattenState(StrEnum):
+    PENDING = "pending"  # written by ``freeride flatten`` / the API / Discord, not yet acted on
+    DONE = "done"  # the engine cancelled the open orders and sent the closing orders
+    EXPIRED = "expired"  # no engine acted on it in time: nothing was done
+
+
+class ClosingOrder(msgspec.Struct, frozen=True, kw_only=True):
+    """One market order a flatten sent to close a position (``side`` as ``Side`` values)."""
+
+    client_order_id: str
+    symbol: str
+    side: str
+    quantity: str  # a Decimal as text: exact in JSON
+    status: str = ""  # what the order path said right after (``rejected`` with ``reason``)
+    reason: str = ""
+
+
+class FlattenRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """A person's request to close every position, and what the engine did about it.
+
+    It travels through the control store like the kill switch, so it reaches the engine whichever
+    process runs it; the closing orders' client ids derive from ``request_id``.
+    """
+
+    request_id: str
+    run_id: str  # the ledger whose positions are closed: only the engine trading it acts
+    requested_by: str
+    requested_at: int
+    state: FlattenState = FlattenState.PENDING
+    done_at: int | None = None
+    cancelled: int = 0
+    orders: list[ClosingOrder] = msgspec.field(default_factory=list)
+    note: str = ""
+
+
 class ExecutionStore(Protocol):
     async def save_orders(self, run_id: str, orders: Sequence[Order]) -> None:
         """Store each order's latest state in one transaction; an older ``ts_event`` never wins."""
@@ -109,4 +144,19 @@ class ControlStore(Protocol):
 
     async def decide(self, run_id: str, client_order_id: str, state: ApprovalState, by: str, at: int) -> bool:
         """Record a decision on a pending approval; ``False`` when none was pending."""
+        ...
+
+    async def request_flatten(self, request: FlattenRequest) -> None:
+        """Store a new flatten request (``state`` pending)."""
+        ...
+
+    async def flatten_requests(
+        self, state: FlattenState | None = None, request_id: str | None = None
+    ) -> list[FlattenRequest]:
+        """Flatten requests, oldest first, filtered by state and/or id."""
+        ...
+
+    async def finish_flatten(self, request: FlattenRequest) -> bool:
+        """Store what became of a pending request; ``False`` when it was not pending any more
+        (another engine took it)."""
         ...

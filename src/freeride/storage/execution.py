@@ -20,11 +20,18 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from freeride.core.orders import Fill, Order, OrderStatus, Position
-from freeride.ports.execution import Approval, ApprovalState, Halt, HaltKind
+from freeride.ports.execution import Approval, ApprovalState, FlattenRequest, FlattenState, Halt, HaltKind
 from freeride.storage import rows, writes
 from freeride.storage.leases import Fence
 from freeride.storage.repositories._base import dialect_insert, upsert_row
-from freeride.storage.tables import execution_halts, fills, order_approvals, orders, positions
+from freeride.storage.tables import (
+    execution_halts,
+    fills,
+    flatten_requests,
+    order_approvals,
+    orders,
+    positions,
+)
 
 _OPEN = [s.value for s in OrderStatus if s.is_open]
 
@@ -282,6 +289,60 @@ class SqlControlStore:
         async with self._engine.begin() as conn:
             result = await conn.execute(stmt)
         return bool(result.rowcount)
+
+    async def request_flatten(self, request: FlattenRequest) -> None:
+        async with self._engine.begin() as conn:
+            stmt = dialect_insert(conn, flatten_requests).values(**_flatten_values(request))
+            await conn.execute(stmt.on_conflict_do_nothing(index_elements=["request_id"]))
+
+    async def flatten_requests(
+        self, state: FlattenState | None = None, request_id: str | None = None
+    ) -> list[FlattenRequest]:
+        t = flatten_requests
+        stmt = sa.select(t).order_by(t.c.requested_at)
+        if state is not None:
+            stmt = stmt.where(t.c.state == state.value)
+        if request_id is not None:
+            stmt = stmt.where(t.c.request_id == request_id)
+        async with self._engine.connect() as conn:
+            return [_flatten(r) for r in (await conn.execute(stmt)).mappings()]
+
+    async def finish_flatten(self, request: FlattenRequest) -> bool:
+        t = flatten_requests
+        values = _flatten_values(request)
+        stmt = (
+            sa.update(t)
+            .where(t.c.request_id == request.request_id, t.c.state == FlattenState.PENDING.value)
+            .values(state=values["state"], done_at=values["done_at"], outcome=values["outcome"])
+        )
+        async with self._engine.begin() as conn:
+            result = await conn.execute(stmt)
+        return bool(result.rowcount)
+
+
+class _Outcome(msgspec.Struct, frozen=True, kw_only=True):
+    cancelled: int = 0
+    orders: list[Any] = msgspec.field(default_factory=list)
+    note: str = ""
+
+
+def _flatten_values(r: FlattenRequest) -> dict[str, Any]:
+    outcome = msgspec.json.encode(_Outcome(cancelled=r.cancelled, orders=list(r.orders), note=r.note))
+    return {
+        "request_id": r.request_id,
+        "run_id": r.run_id,
+        "requested_by": r.requested_by,
+        "requested_at": r.requested_at,
+        "state": r.state.value,
+        "done_at": r.done_at,
+        "outcome": outcome.decode(),
+    }
+
+
+def _flatten(row: Any) -> FlattenRequest:
+    values = {str(k): v for k, v in row.items()}
+    values.update(msgspec.json.decode(values.pop("outcome")))
+    return msgspec.convert(values, FlattenRequest)
 
 
 def _halt(row: Any) -> Halt:

@@ -328,6 +328,20 @@ order_approvals = sa.Table(
     sa.Index(None, "state", "requested_at"),
 )
 
+# Requests to close every position (``freeride flatten``) and what the engine did (revision 0012).
+flatten_requests = sa.Table(
+    "flatten_requests",
+    metadata,
+    sa.Column("request_id", sa.String(), primary_key=True),
+    sa.Column("run_id", sa.String(), nullable=False),
+    sa.Column("requested_by", sa.String(), nullable=False),
+    _ns("requested_at"),
+    sa.Column("state", sa.String(), nullable=False),
+    _ns("done_at", nullable=True),
+    sa.Column("outcome", sa.Text, nullable=False),  # JSON: cancelled, orders, note
+    sa.Index(None, "state", "requested_at"),
+)
+
 # -- notification channels (revision 0004) --------------------------------------------------------
 # A channel the relay disabled (its receiver said the credentials are bad or the webhook is gone),
 # kept so a restart does not hammer the dead target and alert again, and so ``freeride notify``

@@ -25,7 +25,7 @@ from freeride.exchange.portfolio import Portfolio
 from freeride.execution.control import ExecutionControl
 from freeride.execution.manager import ManagerConfig, OrderManager
 from freeride.execution.risk import RiskManager
-from freeride.ports.execution import ApprovalState
+from freeride.ports.execution import ApprovalState, FlattenState
 from freeride.storage.engine import create_engine
 from freeride.storage.execution import SqlControlStore, SqlExecutionStore
 from freeride.storage.migrate import upgrade_engine
@@ -180,4 +180,29 @@ async def test_approvals_and_the_kill_switch_through_sql(engine: AsyncEngine) ->
     await control.resume("cli")
     await m.poll_controls()
     assert m.halts.blocking(clock.now_ns()) is None
+    await m.stop()
+
+
+async def test_a_flatten_request_through_sql(engine: AsyncEngine) -> None:
+    clock = ManualClock(T0)
+    bus = InMemoryBus(clock)
+    broker = paper(clock)
+    m = manager(engine, broker, bus, clock)
+    await m.start()
+    broker.on_quote(Quote(symbol="AAPL", bid=99.0, ask=101.0, ts_event=T0, ts_init=T0))
+    bus.publish(topics.order_intent("s"), intent(1))
+    await m.idle()
+    control = ExecutionControl(SqlControlStore(engine), clock)
+    asked = await control.flatten("live-paper-test", "cli:alice")
+    assert asked.state is FlattenState.PENDING
+    await m.poll_controls()
+    await m.idle()
+    done = await control.flatten_request(asked.request_id)
+    assert done is not None
+    assert done.state is FlattenState.DONE
+    assert [(o.symbol, o.side, o.quantity, o.status) for o in done.orders] == [
+        ("AAPL", "sell", "1", "filled")
+    ]
+    assert done.requested_by == "cli:alice"
+    assert m.book.positions["AAPL"] == 0
     await m.stop()
