@@ -172,6 +172,12 @@ class ApiState:
     feed: str | None = None  # what drives a replay ("replay of 2 files"), for the status
     equity_runs: str | None = None  # the run name whose equity marks continue across starts ("live")
 
+    @property
+    def ledger(self) -> str | None:
+        """The ledger a flatten closes: the live account's (``execution.run_id()``), whose engine
+        takes the request; ``None`` without settings."""
+        return None if self.full_settings is None else self.full_settings.execution.run_id()
+
 
 def build_api_state(
     settings: Settings,
