@@ -26,7 +26,7 @@ from freeride.core.errors import AuthError, FreerideError, InvalidInput
 from freeride.core.orders import Order, Position
 from freeride.execution.control import ExecutionControl
 from freeride.ports.broker import BrokerAccount, SessionState
-from freeride.ports.execution import Approval, Halt, HaltKind
+from freeride.ports.execution import Approval, FlattenRequest, Halt, HaltKind
 from freeride.storage.execution import SqlControlStore, SqlExecutionStore
 from freeride.storage.repositories import RunRepository
 
@@ -51,6 +51,17 @@ async def resume(
 ) -> list[Halt]:
     async with control(settings, clock) as c:
         return await c.resume(by, kinds)
+
+
+async def flatten(settings: Settings, clock: Clock, by: str, wait_s: float) -> FlattenRequest:
+    """Ask the engine trading the live ledger to close everything; see ``ExecutionControl.flatten``."""
+    async with control(settings, clock) as c:
+        return await c.flatten(settings.execution.run_id(), by, wait_s)
+
+
+async def flatten_request(settings: Settings, clock: Clock, request_id: str) -> FlattenRequest | None:
+    async with control(settings, clock) as c:
+        return await c.flatten_request(request_id)
 
 
 async def halts(settings: Settings, clock: Clock) -> list[Halt]:

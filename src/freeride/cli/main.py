@@ -20,6 +20,7 @@ from freeride.cli.config import register as register_config
 from freeride.cli.dlq import register as register_dlq
 from freeride.cli.doctor import register as register_doctor
 from freeride.cli.events import register as register_events
+from freeride.cli.flatten import register as register_flatten
 from freeride.cli.live import register as register_live
 from freeride.cli.market import register as register_market
 from freeride.cli.notify import register as register_notify
@@ -38,6 +39,7 @@ register_watch(app)
 register_notify(app)
 register_api_tokens(app)
 register_orders(app)
+register_flatten(app)
 register_broker(app)
 register_live(app)
 register_config(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,10 +12,22 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from freeride.adapters.paper.broker import PaperBroker
+from freeride.bus import topics
+from freeride.bus.memory import InMemoryBus
 from freeride.cli.broker import register as register_broker
+from freeride.cli.flatten import register as register_flatten
 from freeride.cli.orders import register as register_orders
+from freeride.config.risk import RiskSettings
 from freeride.config.settings import load_settings
-from freeride.core.orders import Order, OrderStatus, OrderType, Side
+from freeride.core.clock import ManualClock
+from freeride.core.market import Quote
+from freeride.core.orders import Order, OrderIntent, OrderStatus, OrderType, Side
+from freeride.exchange.costs import PercentCommission
+from freeride.exchange.engine import ExchangeConfig, SimulatedExchange
+from freeride.exchange.portfolio import Portfolio
+from freeride.execution.manager import ManagerConfig, OrderManager
+from freeride.execution.risk import RiskManager
 from freeride.ports.execution import Approval, ApprovalState, HaltKind
 from freeride.storage.engine import create_engine
 from freeride.storage.execution import SqlControlStore, SqlExecutionStore
@@ -162,3 +175,70 @@ def test_approvals_held_under_a_live_paper_run_are_listed_and_decided(cli: tuple
     assert chosen.exit_code == 0, chosen.output
     assert asyncio.run(state(other))[0][0] is ApprovalState.REJECTED
     assert asyncio.run(state("live-robinhood-main"))[0][0] is ApprovalState.PENDING
+
+
+def test_flatten_asks_then_the_engine_answers_through_the_database(cli: tuple[typer.Typer, str]) -> None:
+    app, url = cli
+    register_flatten(app)
+    runner = CliRunner()
+    declined = runner.invoke(app, ["flatten"], input="n\n")
+    assert declined.exit_code == 1
+    assert "close every position of live-paper-" in declined.output
+    assert "nothing was done" in declined.output
+    asked = runner.invoke(app, ["flatten", "--yes", "--wait", "0"])
+    assert asked.exit_code == 0, asked.output
+    assert "pending" in asked.output
+    request_id = asked.output.split()[1]
+
+    async def engine_takes_it() -> None:  # the running engine's next look at the control store
+        engine = create_engine(url)
+        clock = ManualClock(time.time_ns())  # a moment after the request: not expired
+        broker = PaperBroker(
+            SimulatedExchange(
+                Portfolio(cash=Decimal(100_000)),
+                ExchangeConfig(commission=PercentCommission(Decimal(0)), name="p"),
+            ),
+            clock,
+        )
+        bus = InMemoryBus(clock)
+        manager = OrderManager(
+            bus,
+            clock,
+            brokers={},
+            default_broker=broker,
+            store=SqlExecutionStore(engine),
+            controls=SqlControlStore(engine),
+            risk=RiskManager(RiskSettings()),
+            config=ManagerConfig(run_id=load_settings().execution.run_id(), watch_controls=False),
+        )
+        try:
+            await manager.start()
+            now = clock.now_ns()
+            broker.on_quote(Quote(symbol="AAPL", bid=99.0, ask=101.0, ts_event=now, ts_init=now))
+            buy = OrderIntent(
+                client_order_id="fr-long",
+                strategy="s",
+                signal_id="1",
+                symbol="AAPL",
+                side=Side.BUY,
+                quantity=Decimal(2),
+                ts_event=now,
+                ts_init=now,
+            )
+            bus.publish(topics.order_intent("s"), buy)
+            await manager.idle()
+            await manager.poll_controls()
+            await manager.idle()
+            await manager.stop()
+        finally:
+            await engine.dispose()
+
+    asyncio.run(engine_takes_it())
+    shown = runner.invoke(app, ["flatten", "--show", request_id])
+    assert shown.exit_code == 0, shown.output
+    assert "done at" in shown.output
+    assert "sell 2 AAPL market" in shown.output
+    assert "filled" in shown.output
+    missing = runner.invoke(app, ["flatten", "--show", "nope"])
+    assert missing.exit_code == 1
+    assert "no flatten request 'nope'" in missing.output
