@@ -26,7 +26,8 @@ from freeride.testing.fakes.waiting import until
 
 async def _engine(v1: V1) -> OrderManager:
     """The live ledger's order manager, short 4 TSLA."""
-    assert v1.state.db is not None and v1.state.ledger is not None
+    assert v1.state.db is not None
+    assert v1.state.ledger is not None
     exchange = SimulatedExchange(
         Portfolio(cash=Decimal(100_000)), ExchangeConfig(commission=PercentCommission(Decimal(0)), name="p")
     )
@@ -105,8 +106,8 @@ async def test_a_bad_body_is_422_and_nothing_is_requested(v1: V1, body: object, 
     response = await v1.http.post("/api/v1/flatten", json=body, headers=v1.auth("trade"))
     assert response.status_code == 422
     assert response.json()["error"]["fields"][0]["field"] == field
-    assert v1.state.control is not None
-    assert await SqlControlStore(v1.state.db).flatten_requests() == []  # type: ignore[arg-type]
+    assert v1.state.db is not None
+    assert await SqlControlStore(v1.state.db).flatten_requests() == []
 
 
 async def test_flatten_needs_trade_and_unknown_requests_are_404(v1: V1) -> None:
