@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from freeride.core.clock import Clock
+from freeride.core.clock import NS_PER_SECOND, Clock
 from freeride.ports.execution import (
     Approval,
     ApprovalState,
@@ -58,11 +58,9 @@ class ExecutionControl:
             requested_at=self._clock.now_ns(),
         )
         await self._controls.request_flatten(request)
-        waited = 0.0
-        while waited < wait_s:
-            step = min(FLATTEN_POLL_S, wait_s - waited)
-            await self._clock.sleep(step)
-            waited += step
+        deadline = request.requested_at + int(wait_s * NS_PER_SECOND)
+        while (left := deadline - self._clock.now_ns()) > 0:
+            await self._clock.sleep(min(FLATTEN_POLL_S, left / NS_PER_SECOND))
             seen = await self.flatten_request(request.request_id)
             if seen is not None and seen.state is not FlattenState.PENDING:
                 return seen

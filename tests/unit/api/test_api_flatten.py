@@ -5,60 +5,18 @@ engine answered in time, 4xx on a bad body or a missing scope, 404 for an unknow
 from __future__ import annotations
 
 import asyncio
-from decimal import Decimal
 
 import pytest
-from v1_rig import T0, V1
+from flatten_rig import live_engine
+from v1_rig import V1
 
-from freeride.adapters.paper.broker import PaperBroker
-from freeride.bus import topics
-from freeride.config.risk import RiskSettings
-from freeride.core.market import Quote
-from freeride.core.orders import OrderIntent, OrderType, Side, client_order_id
-from freeride.exchange.costs import PercentCommission
-from freeride.exchange.engine import ExchangeConfig, SimulatedExchange
-from freeride.exchange.portfolio import Portfolio
-from freeride.execution.manager import ManagerConfig, OrderManager
-from freeride.execution.risk import RiskManager
-from freeride.storage.execution import SqlControlStore, SqlExecutionStore
+from freeride.execution.manager import OrderManager
+from freeride.storage.execution import SqlControlStore
 from freeride.testing.fakes.waiting import until
 
 
 async def _engine(v1: V1) -> OrderManager:
-    """The live ledger's order manager, short 4 TSLA."""
-    assert v1.state.db is not None
-    assert v1.state.ledger is not None
-    exchange = SimulatedExchange(
-        Portfolio(cash=Decimal(100_000)), ExchangeConfig(commission=PercentCommission(Decimal(0)), name="p")
-    )
-    broker = PaperBroker(exchange, v1.clock)
-    manager = OrderManager(
-        v1.bus,
-        v1.clock,
-        brokers={},
-        default_broker=broker,
-        store=SqlExecutionStore(v1.state.db),
-        controls=SqlControlStore(v1.state.db),
-        risk=RiskManager(RiskSettings()),
-        config=ManagerConfig(run_id=v1.state.ledger, watch_controls=False),
-    )
-    await manager.start()
-    broker.on_quote(Quote(symbol="TSLA", bid=199.0, ask=201.0, ts_event=T0, ts_init=T0))
-    short = OrderIntent(
-        client_order_id=client_order_id("s", "1"),
-        strategy="s",
-        signal_id="1",
-        symbol="TSLA",
-        side=Side.SELL,
-        quantity=Decimal(4),
-        order_type=OrderType.MARKET,
-        ts_event=T0,
-        ts_init=T0,
-    )
-    v1.bus.publish(topics.order_intent("s"), short)
-    await manager.idle()
-    assert manager.book.positions == {"TSLA": Decimal(-4)}
-    return manager
+    return await live_engine(v1.bus, v1.clock, v1.state.db, v1.state.ledger)
 
 
 async def test_flatten_returns_the_closing_orders_the_engine_sent(v1: V1) -> None:

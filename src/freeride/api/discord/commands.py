@@ -2,10 +2,10 @@
 
 A command is listed only when its capability exists in the process answering (``available``):
 ``/news`` and ``/plan`` need research, ``/kill`` the kill switch, and so on. Commands whose
-capability is not built at all (``/flatten``, ``/leads``, ``/devlog``, ``/ask``) are not here:
+capability is not built at all (``/leads``, ``/devlog``, ``/ask``) are not here:
 Discord never shows them, so nobody gets a reply saying "not implemented".
 
-Scopes are the API's: ``read`` to look, ``trade`` to change alerts or halt trading, ``admin`` to
+Scopes are the API's: ``read`` to look, ``trade`` to change alerts, halt trading or flatten, ``admin`` to
 resume it and to choose what the bot posts where (the same split as the REST routes).
 """
 
@@ -147,6 +147,14 @@ ALL: tuple[Command, ...] = (
         control.resume,
         ephemeral=True,
         available=lambda s: s.control is not None,
+    ),
+    Command(
+        "flatten",
+        "Cancel every open order and close every position (asks to confirm)",
+        TRADE,
+        control.flatten,
+        ephemeral=True,
+        available=lambda s: s.control is not None and s.ledger is not None,
     ),
     Command(
         "backtest",

@@ -1,8 +1,10 @@
-"""``/status``, ``/kill`` and ``/resume``: the engine's state and its kill switch.
+"""``/status``, ``/kill``, ``/resume`` and ``/flatten``: the engine's state, its kill switch, closing out.
 
-``/kill`` and ``/resume`` are two-step: the reply carries a confirm button that works for
-``discord.confirm_ttl_s`` and only for the caller; the action is the same ``ExecutionControl``
-call as ``POST /api/v1/kill-switch`` and ``/resume`` (and ``freeride kill``). ``/status`` shows
+``/kill``, ``/resume`` and ``/flatten`` are two-step: the reply carries a confirm button that works
+for ``discord.confirm_ttl_s`` and only for the caller; the action is the same ``ExecutionControl``
+call as ``POST /api/v1/kill-switch``, ``/resume`` and ``/flatten`` (and ``freeride kill``,
+``freeride flatten``). A confirmed flatten waits up to ``FLATTEN_WAIT_S`` for the engine's answer:
+past Discord's budget the reply is deferred and edited in when the engine has answered. ``/status`` shows
 what ``/readyz``, the gateway's provider table and ``GET /api/v1/kill-switch`` show, and the
 anomalies still open in the journal (as ``freeride anomalies list``).
 """
@@ -16,9 +18,11 @@ from freeride.app.journal import ANOMALY_KINDS, anomaly_rows
 from freeride.app.readiness import readiness
 from freeride.core.clock import NS_PER_SECOND
 from freeride.execution.control import ExecutionControl
+from freeride.ports.execution import FlattenRequest, FlattenState
 from freeride.ports.journal import JournalQuery
 
 ANOMALY_DAYS = 7
+FLATTEN_WAIT_S = 5.0
 
 
 def _control(call: Call) -> ExecutionControl:
@@ -85,4 +89,39 @@ async def resume(call: Call) -> Confirm:
     kinds = ", ".join(h.kind.value for h in halts)
     return Confirm(
         prompt=f"Lift every halt ({kinds}) and resume trading?", action=act, label="Resume trading"
+    )
+
+
+def flattened(request: FlattenRequest) -> str:
+    """What a flatten did, as the bot says it."""
+    if request.state is FlattenState.PENDING:
+        return (
+            f"⏳ Flatten {request.request_id} requested by {request.requested_by}, but no engine has "
+            "answered yet; it expires unanswered after a minute (see /orders)."
+        )
+    if request.state is FlattenState.EXPIRED:
+        return f"⚠️ Flatten {request.request_id} expired: {request.note}"
+    lines = [f"🧹 Flattened by {request.requested_by}: {request.cancelled} open orders cancelled"]
+    for o in request.orders:
+        why = f" ({o.reason})" if o.reason else ""
+        lines.append(f"• {o.side} {o.quantity} **{o.symbol}** at market: {o.status}{why}")
+    if request.note:
+        lines.append(request.note)
+    return "\n".join(lines)
+
+
+async def flatten(call: Call) -> Confirm:
+    control = _control(call)
+    ledger = call.state.ledger
+    if ledger is None:
+        raise CommandError("flatten is not available in this process")
+    by = f"discord:{call.user.username or call.user.id}"
+
+    async def act() -> Reply:
+        return Reply(content=flattened(await control.flatten(ledger, by, FLATTEN_WAIT_S)))
+
+    return Confirm(
+        prompt=f"Cancel every open order and close every position of {ledger} at market?",
+        action=act,
+        label="Flatten everything",
     )
