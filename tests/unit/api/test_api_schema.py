@@ -125,7 +125,9 @@ def _operations() -> dict[str, Any]:
     )  # type: ignore[arg-type]
     loaded = schemathesis.openapi.from_dict(app.openapi()).exclude(path_regex="^/webhooks/")
     ops = [result.ok() for result in loaded.get_all_operations()]
-    return {op.label: op for op in ops}
+    # POST /api/v1/flatten waits on the clock for an engine's answer, and nothing advances this
+    # rig's manual clock; its bodies, statuses and 4xx are checked in test_api_flatten.
+    return {op.label: op for op in ops if op.label != "POST /api/v1/flatten"}
 
 
 OPERATIONS = _operations()
