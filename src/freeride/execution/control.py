@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Sequence
 
 from freeride.core.clock import NS_PER_SECOND, Clock
+from freeride.execution.flatten import expired, expiry
 from freeride.ports.execution import (
     Approval,
     ApprovalState,
@@ -67,8 +68,19 @@ class ExecutionControl:
         return await self.flatten_request(request.request_id) or request
 
     async def flatten_request(self, request_id: str) -> FlattenRequest | None:
+        """The request as stored; one still pending past its time to live is marked expired here
+        (no engine took it, and none may any more), so asking about it never says "pending" for ever."""
         found = await self._controls.flatten_requests(request_id=request_id)
-        return found[0] if found else None
+        if not found:
+            return None
+        request, now = found[0], self._clock.now_ns()
+        if request.state is FlattenState.PENDING and expired(request, now):
+            lapsed = expiry(request, now)
+            if await self._controls.finish_flatten(lapsed):
+                return lapsed
+            found = await self._controls.flatten_requests(request_id=request_id)  # an engine just answered
+            return found[0] if found else None
+        return request
 
     async def status(self) -> list[Halt]:
         """The halts in force now (an expired daily-loss halt is left out)."""

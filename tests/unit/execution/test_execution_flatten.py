@@ -104,9 +104,25 @@ async def test_a_stale_or_foreign_request_is_not_acted_on(desk: Desk) -> None:
     assert found is not None
     assert found.state is FlattenState.EXPIRED
     assert "nothing was done" in found.note
-    assert (await control.flatten_request(other.request_id)) == other
+    # the other ledger's engine never took it either: asking about it now says so
+    lapsed = await control.flatten_request(other.request_id)
+    assert lapsed is not None
+    assert (lapsed.state, lapsed.requested_by) == (FlattenState.EXPIRED, other.requested_by)
     assert manager.book.positions == {"AAPL": Decimal(3), "MSFT": Decimal(-2)}
     await manager.stop()
+
+
+async def test_a_request_no_engine_took_reads_expired_after_its_time(desk: Desk) -> None:
+    control = ExecutionControl(desk.controls, desk.clock)
+    asked = await control.flatten("run-1", "cli:ops")
+    desk.clock.advance(59)
+    assert (await control.flatten_request(asked.request_id)) == asked  # still pending, still takeable
+    desk.clock.advance(2)
+    lapsed = await control.flatten_request(asked.request_id)
+    assert lapsed is not None
+    assert lapsed.state is FlattenState.EXPIRED
+    assert "no engine acted on it" in lapsed.note
+    assert (await control.flatten_request(asked.request_id)) == lapsed  # stored, not only shown
 
 
 async def test_the_caller_waits_for_the_engines_answer_on_the_clock(desk: Desk) -> None:
