@@ -32,7 +32,8 @@ from freeride.app.alerts import checked_alert_service, send_test
 from freeride.app.database import open_database
 from freeride.app.symbol_lookups import symbol_lookups
 from freeride.app.symbols import with_suggestions
-from freeride.config.settings import Settings, load_settings
+from freeride.cli.orders import load_settings_or_exit
+from freeride.config.settings import Settings
 from freeride.core.alerts import ANY_SYMBOL, RSI_KINDS, SMA_KINDS, AlertKind, AlertRule, QuietHours
 from freeride.core.clock import LiveClock, datetime_to_ns, ns_to_datetime
 from freeride.core.errors import FreerideError, InvalidInput
@@ -52,14 +53,6 @@ def duration_s(text: str, option: str) -> float:
     if match is None:
         raise InvalidInput(f"{option}: {text!r} is not a duration; use e.g. 90s, 15m, 1h or 2d")
     return float(match.group(1)) * _UNIT_S[match.group(2)]
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except FreerideError as exc:
-        err.print(f"[red]configuration error[/red]\n{exc}")
-        raise typer.Exit(2) from None
 
 
 def _with_service(settings: Settings, work: Callable[[AlertService], Awaitable[T]]) -> T:
@@ -185,7 +178,7 @@ def register(app: typer.Typer) -> None:
         message: Annotated[str | None, typer.Option(help="text added to the notification")] = None,
     ) -> None:
         """Add an alert rule."""
-        settings = _settings()
+        settings = load_settings_or_exit()
         try:
             rule = build_rule(
                 symbol, kind, value, window=window, interval=interval, period=period, fast=fast, slow=slow,
@@ -206,7 +199,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="one JSON object per rule")] = False,
     ) -> None:
         """List alert rules."""
-        settings = _settings()
+        settings = load_settings_or_exit()
         rows = _with_service(settings, lambda s: s.find(user=user, tag=tag, active=None if all_ else True))
         if as_json:
             for stored in rows:
@@ -226,7 +219,7 @@ def register(app: typer.Typer) -> None:
         tag: Annotated[str | None, typer.Option(help="every rule with this tag")] = None,
     ) -> None:
         """Remove alert rules by id, or all of a user or tag."""
-        settings = _settings()
+        settings = load_settings_or_exit()
         if not ids and user is None and tag is None:
             err.print("[red]error:[/red] name alert ids, or --user / --tag")
             raise typer.Exit(2)
@@ -250,7 +243,7 @@ def register(app: typer.Typer) -> None:
         channel: Annotated[str | None, typer.Argument(help="channel name (default: the first)")] = None,
     ) -> None:
         """Send a test notification to a channel, straight away."""
-        settings = _settings()
+        settings = load_settings_or_exit()
         name = channel or (settings.alerts.default_notify or settings.notify.channels or [""])[0]
         try:
             console.print(asyncio.run(send_test(settings, LiveClock(), name)))

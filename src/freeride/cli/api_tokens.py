@@ -14,7 +14,8 @@ from rich.table import Table
 from freeride.app.api import create_token
 from freeride.app.database import open_database
 from freeride.cli.alerts import duration_s
-from freeride.config.settings import Settings, load_settings
+from freeride.cli.orders import load_settings_or_exit
+from freeride.config.settings import Settings
 from freeride.core.clock import LiveClock, ns_to_datetime
 from freeride.core.errors import FreerideError
 from freeride.ports.tokens import Scope
@@ -34,14 +35,6 @@ def _run(settings: Settings, work: Callable[[TokenRepository], Awaitable[T]]) ->
         return asyncio.run(main())
     except FreerideError as exc:
         err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except FreerideError as exc:
-        err.print(f"[red]configuration error[/red]\n{exc}")
         raise typer.Exit(2) from None
 
 
@@ -70,7 +63,8 @@ def register(app: typer.Typer) -> None:
             err.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from None
         secret, record = _run(
-            _settings(), lambda repo: create_token(repo, name, scope, LiveClock(), expires_in_s=lifetime)
+            load_settings_or_exit(),
+            lambda repo: create_token(repo, name, scope, LiveClock(), expires_in_s=lifetime),
         )
         until = f", expiring {_when(record.expires_at)} UTC" if record.expires_at is not None else ""
         what = f"token #{record.id} {record.name!r} with scope {record.scope.value}{until}"
@@ -80,7 +74,7 @@ def register(app: typer.Typer) -> None:
     @token.command("list")
     def list_(all_: Annotated[bool, typer.Option("--all", help="include revoked tokens")] = False) -> None:
         """List tokens (never their secrets)."""
-        tokens = _run(_settings(), lambda repo: repo.list(include_revoked=all_))
+        tokens = _run(load_settings_or_exit(), lambda repo: repo.list(include_revoked=all_))
         table = Table(title=f"{len(tokens)} token(s)", title_justify="left")
         for column in ("id", "name", "scope", "starts with", "created", "last used", "expires", "revoked"):
             table.add_column(column)
@@ -100,7 +94,7 @@ def register(app: typer.Typer) -> None:
     @token.command("revoke")
     def revoke(token_id: Annotated[str, typer.Argument(help="token id or name")]) -> None:
         """Revoke a token; requests with it fail within api.token_cache_s seconds."""
-        record = _run(_settings(), lambda repo: repo.revoke(token_id, LiveClock().now_ns()))
+        record = _run(load_settings_or_exit(), lambda repo: repo.revoke(token_id, LiveClock().now_ns()))
         if record is None:
             err.print(f"[red]error:[/red] no active token with id or name {token_id!r}")
             raise typer.Exit(1)

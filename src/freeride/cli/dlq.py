@@ -14,8 +14,9 @@ from rich.table import Table
 
 from freeride.app.dead_letters import dead_letters, replay_dead_letters
 from freeride.cli.bus_option import bus_overrides
-from freeride.config.settings import Settings, load_settings
-from freeride.core.errors import ConfigError, FreerideError, InvalidInput
+from freeride.cli.orders import load_settings_or_exit
+from freeride.config.settings import Settings
+from freeride.core.errors import ConfigError, InvalidInput
 
 console = Console(width=None if sys.stdout.isatty() else 200, highlight=False)
 err = Console(stderr=True)
@@ -26,11 +27,7 @@ BusOption = Annotated[
 
 
 def _settings(bus: str | None) -> Settings:
-    try:
-        return load_settings(**(bus_overrides(bus) if bus is not None else {}))
-    except FreerideError as exc:
-        err.print(f"[red]configuration error[/red]\n{exc}")
-        raise typer.Exit(2) from None
+    return load_settings_or_exit(**(bus_overrides(bus) if bus is not None else {}))
 
 
 def _run(work: Any) -> Any:

@@ -16,7 +16,8 @@ from rich.table import Table
 from freeride.app.bars_file import write_bars
 from freeride.app.gateway import MarketDataSetup, build_market_data
 from freeride.bus.memory import InMemoryBus
-from freeride.config.settings import KNOWN_PROVIDERS, PROVIDERS_NEEDING_KEYS, Settings, load_settings
+from freeride.cli.orders import load_settings_or_exit
+from freeride.config.settings import KNOWN_PROVIDERS, PROVIDERS_NEEDING_KEYS, Settings
 from freeride.core.clock import LiveClock, datetime_to_ns, ns_to_datetime
 from freeride.core.errors import FreerideError
 from freeride.core.market import INTERVAL_SECONDS, Bar
@@ -25,14 +26,6 @@ from freeride.core.snapshot import Snapshot
 console = Console(width=None if sys.stdout.isatty() else 120)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
 SIMULATED = "no market-data provider is usable (no API keys): prices come from the simulator, not a market"
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except FreerideError as exc:
-        err.print(f"[red]configuration error[/red]\n{exc}")
-        raise typer.Exit(2) from None
 
 
 def _setup(settings: Settings) -> MarketDataSetup:
@@ -81,7 +74,7 @@ def quote(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per symbol.")] = False,
 ) -> None:
     """The latest price of each symbol, with the provider that answered and how old it is."""
-    setup = _setup(_settings())
+    setup = _setup(load_settings_or_exit())
     results = asyncio.run(_quotes(setup, symbols))
     now = LiveClock().now_ns()
     failed = False
@@ -138,7 +131,7 @@ def history(
     first = _day(start) if start else today - timedelta(days=100)
     last = (_day(end) if end else today) + timedelta(days=1)
     path = out or Path(f"{symbol.replace('/', '')}_{interval}.csv")
-    setup = _setup(_settings())
+    setup = _setup(load_settings_or_exit())
 
     async def fetch() -> list[Bar]:
         try:
@@ -159,7 +152,7 @@ def history(
 
 def providers() -> None:
     """Each provider: enabled, key present, place in the chain, circuit state, quota left."""
-    settings = _settings()
+    settings = load_settings_or_exit()
     setup = _setup(settings)
     status = {s.name: s for s in setup.gateway.status()}
     table = Table(title="Market-data providers (this process's view)", title_justify="left")

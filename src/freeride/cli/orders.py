@@ -11,7 +11,7 @@ import asyncio
 import getpass
 import json
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -27,9 +27,10 @@ console = Console(width=None if sys.stdout.isatty() else 140)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
 
 
-def load_settings_or_exit() -> Settings:
+def load_settings_or_exit(**overrides: Any) -> Settings:
+    """The settings (with ``overrides`` from command-line options), or exit 2 naming each problem."""
     try:
-        return load_settings()
+        return load_settings(**overrides)
     except FreerideError as exc:
         err.print(f"[red]configuration error[/red]\n{exc}")
         raise typer.Exit(2) from None

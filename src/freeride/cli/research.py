@@ -15,7 +15,7 @@ from rich.table import Table
 
 from freeride.app import research_cli as rc
 from freeride.cli.alerts import duration_s
-from freeride.config.settings import Settings, load_settings
+from freeride.cli.orders import load_settings_or_exit
 from freeride.core.clock import LiveClock, ns_to_datetime
 from freeride.core.errors import FreerideError
 from freeride.core.plans import PlanOutcome, TradePlan
@@ -25,14 +25,6 @@ console = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 COLOUR = {SentimentLabel.POSITIVE: "green", SentimentLabel.NEGATIVE: "red", SentimentLabel.NEUTRAL: "white"}
 MAX_TEXT = 10_000
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except FreerideError as exc:
-        err.print(f"[red]configuration error[/red]\n{exc}")
-        raise typer.Exit(2) from None
 
 
 def _run(work: Any) -> Any:
@@ -60,7 +52,7 @@ def news(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per story.")] = False,
 ) -> None:
     """Fetch news from every configured feed, cluster it into stories, score each once, and list them."""
-    settings = _settings()
+    settings = load_settings_or_exit()
     try:
         window = duration_s(since, "--since")
     except FreerideError as exc:
@@ -110,7 +102,7 @@ def sentiment(
         err.print("[red]error:[/red] give one text or --file (one text per line)")
         raise typer.Exit(2)
     texts, problems = _texts(text, file)
-    settings = _settings()
+    settings = load_settings_or_exit()
     wanted = [t for t in texts if t is not None]
     base, llm = _run(rc.score_texts(settings, LiveClock(), wanted, llm=not offline))
     answers = iter(zip(base, llm or [None] * len(base), strict=True))
@@ -190,7 +182,7 @@ def plan(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per plan.")] = False,
 ) -> None:
     """A trade plan per symbol from its bars and recent stories; stored as the symbol's next version."""
-    settings = _settings()
+    settings = load_settings_or_exit()
     plans, notes = _run(rc.make_plans(settings, LiveClock(), symbols, post))
     _notes(notes)
     for p in plans:
@@ -230,7 +222,7 @@ def plans_list(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per plan.")] = False,
 ) -> None:
     """Plans, newest first, with their outcome when evaluated."""
-    settings = _settings()
+    settings = load_settings_or_exit()
     found = _run(rc.list_plans(settings, LiveClock(), _symbol(symbol), active))
     _plan_table(found, as_json, "Plans")
 
@@ -243,7 +235,7 @@ def plans_evaluate(
     ] = False,
 ) -> None:
     """Walk the bars after each open plan: target first, stop first or expired, and the R multiple."""
-    settings = _settings()
+    settings = load_settings_or_exit()
     found, record = _run(rc.evaluate_plans(settings, LiveClock(), _symbol(symbol)))
     _plan_table(found, as_json, "Plan outcomes")
     if as_json:
