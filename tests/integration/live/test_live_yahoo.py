@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -33,14 +34,18 @@ AAPL = parse_instrument("AAPL")
 
 
 class Recording(httpx.AsyncBaseTransport):
-    """The fake's transport, remembering each request's URL (to tell quotes from history)."""
+    """The fake's transport, remembering each request's URL (to tell quotes from history);
+    ``before`` sees each request as it is sent (to price it by the clock of that moment)."""
 
-    def __init__(self, fake: FakeYahoo) -> None:
+    def __init__(self, fake: FakeYahoo, before: Callable[[httpx.Request], None] | None = None) -> None:
         self.inner = httpx.ASGITransport(fake.app)  # type: ignore[arg-type]
         self.urls: list[httpx.URL] = []
+        self.before = before
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.urls.append(request.url)
+        if self.before is not None:
+            self.before(request)
         return await self.inner.handle_async_request(request)
 
 
@@ -72,11 +77,21 @@ def aapl_at(minute: int) -> float:
 
 async def test_no_keys_and_an_answering_network_trade_on_yahoo(tmp_path: Path) -> None:
     fake = FakeYahoo()
-    wire = Recording(fake)
+    clock = ManualClock(T0)
+
+    def price_this_minute(request: httpx.Request) -> None:
+        # priced when the request goes out, not when the test last moved the clock: a poll still
+        # in flight as the clock moves on sees its own minute. The run ends at minute 20, and a
+        # poll due on that instant may land on either side of the stop, so the price holds there.
+        if "period1" in request.url.params:
+            return  # the warm-up's history is the fake's own
+        minute = (clock.now_ns() - T0) // (60 * NS_PER_SECOND)
+        fake.prices["AAPL"] = aapl_at(min(minute, 19))
+
+    wire = Recording(fake, before=price_this_minute)
     # the default chain (no provider named, no key); Yahoo's polite 1 request a second would space
     # the warm-up's history requests on a clock that only this test moves
     settings = settings_for(tmp_path, limits={"yahoo": ["1000/s"]})
-    clock = ManualClock(T0)
     status = LiveStatus()
     task = asyncio.create_task(
         run_live(settings, clock, max_seconds=20 * 60, status=status, transports={"yahoo": wire})
@@ -85,7 +100,6 @@ async def test_no_keys_and_an_answering_network_trade_on_yahoo(tmp_path: Path) -
     assert not status.simulated
     assert any("prices come from Yahoo" in n for n in status.notes)
     while not task.done():
-        fake.prices["AAPL"] = aapl_at((clock.now_ns() - T0) // (60 * NS_PER_SECOND))
         clock.advance(1)
         for _ in range(30):
             await asyncio.sleep(0)
