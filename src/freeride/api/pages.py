@@ -7,13 +7,14 @@ all lists page the same way whatever store sits below.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Annotated, Generic, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
 
 from freeride.api.errors import ApiError
+from freeride.core.slices import convert_in_slices
 
 MAX_LIMIT = 1_000
 MAX_REACH = 10_000
@@ -61,3 +62,10 @@ class Page(BaseModel, Generic[T]):
     @classmethod
     def of(cls, rows: Sequence[T], paging: PageParams) -> Page[T]:
         return cls(items=paging.cut(rows), total=len(rows), limit=paging.limit, offset=paging.offset)
+
+    @classmethod
+    async def converted(cls, rows: Sequence[Any], paging: PageParams, convert: Callable[[Any], T]) -> Page[T]:
+        """The page of ``rows`` (all that matched), only its own rows converted to response
+        models, in slices (``core.slices``): a thousand models hold the shared loop 20 ms."""
+        items = await convert_in_slices(paging.cut(rows), convert)
+        return cls(items=items, total=len(rows), limit=paging.limit, offset=paging.offset)

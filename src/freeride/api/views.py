@@ -19,6 +19,7 @@ from freeride.app.live import LastPrice
 from freeride.core.instruments import Instrument
 from freeride.core.market import Bar
 from freeride.core.orders import Fill, Order, Position, Signal
+from freeride.core.slices import convert_in_slices
 from freeride.core.snapshot import Snapshot
 from freeride.core.system import SystemEvent
 from freeride.exchange.portfolio import Portfolio
@@ -112,9 +113,10 @@ class BarsPage(Page[BarOut]):
     source: str = "storage"
 
     @classmethod
-    def of_bars(cls, rows: Sequence[Bar], paging: PageParams, source: str) -> BarsPage:
+    async def of_bars(cls, rows: Sequence[Bar], paging: PageParams, source: str) -> BarsPage:
+        """The page of ``rows``, converted in slices (``core.slices``)."""
         return cls(
-            items=[BarOut.of(b) for b in paging.cut(rows)],
+            items=await convert_in_slices(paging.cut(rows), BarOut.of),
             total=len(rows),
             limit=paging.limit,
             offset=paging.offset,

@@ -115,6 +115,6 @@ def health_app(rt: Runtime, bus: RedisBus, role: Role, name: str) -> Starlette:
         return JSONResponse(body, status_code=200 if body["ready"] else 503)
 
     async def scrape(_: Request) -> Response:
-        return Response(metrics.render(), media_type=CONTENT_TYPE)
+        return Response(await metrics.render_off_loop(), media_type=CONTENT_TYPE)
 
     return Starlette(routes=[Route("/healthz", healthz), Route("/readyz", readyz), Route("/metrics", scrape)])

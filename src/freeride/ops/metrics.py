@@ -9,6 +9,7 @@ clients) are gauges with a callback, computed only when scraped.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
@@ -67,6 +68,29 @@ class Metrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+    def collect(self) -> Collected:
+        """Every family's samples as of now. Cheap, and done where the values live (the event
+        loop: the callbacks read objects it owns); ``Collected.render`` may then run anywhere."""
+        return Collected(list(self.registry.collect()))
+
+    async def render_off_loop(self) -> bytes:
+        """``render``, with only the collection on the event loop: formatting a scrape of a busy
+        process (a few thousand samples) takes several milliseconds, done in a worker thread."""
+        return await asyncio.to_thread(self.collect().render)
+
+
+class Collected(Collector):
+    """A scrape's families, collected: formats the same text ``generate_latest`` would."""
+
+    def __init__(self, families: list[Metric]) -> None:
+        self._families = families
+
+    def collect(self) -> Iterator[Metric]:
+        return iter(self._families)
+
+    def render(self) -> bytes:
+        return generate_latest(self)
 
 
 class _Family(Collector):

@@ -152,3 +152,11 @@ async def test_observer_measures_fills_slippage_deliveries_and_drawdown() -> Non
     assert got["freeride_notifications_total", (("channel", "discord"), ("status", "delivered"))] == 1
     assert got["freeride_notification_delivery_seconds_sum", (("channel", "discord"),)] == 2.0
     assert got["freeride_order_intents_total", ()] == 1
+
+
+async def test_rendering_off_the_loop_gives_the_same_text_as_rendering_on_it() -> None:
+    metrics = Metrics()
+    metrics.observe_request("/api/v1/orders", "GET", 200, 0.004)
+    metrics.gauge("freeride_test_depth", "A gauge read at scrape time.", lambda: 7.0)
+    assert await metrics.render_off_loop() == metrics.render()
+    assert b"freeride_test_depth 7.0" in metrics.render()

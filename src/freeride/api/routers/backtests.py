@@ -182,7 +182,7 @@ async def options(jobs: Jobs) -> BacktestOptions:
 @router.get("", dependencies=READ)
 async def list_jobs(jobs: Jobs, paging: Paging) -> Page[BacktestOut]:
     """Backtests started in this process, newest first (stored ones: ``/api/v1/runs``)."""
-    return Page[BacktestOut].of([BacktestOut.of(j) for j in reversed(jobs.jobs.values())], paging)
+    return await Page[BacktestOut].converted(list(reversed(jobs.jobs.values())), paging, BacktestOut.of)
 
 
 @router.get("/{run_id}", dependencies=READ)

@@ -71,4 +71,4 @@ async def readyz(request: Request, response: Response) -> ReadyOut:
 )
 async def metrics(request: Request) -> Response:
     registry: Metrics = request.app.state.metrics
-    return Response(registry.render(), media_type=CONTENT_TYPE)
+    return Response(await registry.render_off_loop(), media_type=CONTENT_TYPE)

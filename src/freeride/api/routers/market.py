@@ -26,6 +26,7 @@ from freeride.api.views import BarOut, BarsPage, InstrumentOut, QuotesOut, Signa
 from freeride.core.clock import NS_PER_SECOND, ns_to_datetime
 from freeride.core.errors import FreerideError
 from freeride.core.market import INTERVAL_SECONDS
+from freeride.core.slices import convert_in_slices
 
 router = APIRouter(prefix="/api/v1", tags=["market"], dependencies=READ, responses=ERROR_RESPONSES)
 
@@ -106,7 +107,7 @@ async def bars(
         rows = await repos.bars.query(
             wanted, interval, start_ns, end_ns, limit=paging.limit, offset=paging.offset
         )
-        items = [BarOut.of(b) for b in rows]
+        items = await convert_in_slices(rows, BarOut.of)
         return BarsPage(items=items, total=total, limit=paging.limit, offset=paging.offset, source="storage")
     size = INTERVAL_SECONDS[interval] * NS_PER_SECOND
     # "Until now" ends at the close of the current interval, so requests within one interval ask
@@ -114,7 +115,7 @@ async def bars(
     until = end_ns if end_ns is not None else (state_of(request).clock.now_ns() // size + 1) * size
     since = max(0, start_ns if start_ns is not None else until - GATEWAY_BARS * size)
     if since >= until:
-        return BarsPage.of_bars([], paging, "storage")
+        return await BarsPage.of_bars([], paging, "storage")
     if (until - since) // size > GATEWAY_MAX_BARS:
         earliest = ns_to_datetime(until - GATEWAY_MAX_BARS * size).astimezone(UTC)
         message = (
@@ -128,7 +129,7 @@ async def bars(
     except FreerideError as exc:
         raise ApiError(503, f"no bars stored for {wanted} {interval}, and {exc}") from None
     inside = sorted((b for b in fetched if since <= b.ts_event < until), key=lambda b: b.ts_event)
-    return BarsPage.of_bars(inside, paging, "gateway")
+    return await BarsPage.of_bars(inside, paging, "gateway")
 
 
 @router.get("/signals")

@@ -20,6 +20,7 @@ from freeride.api.errors import ERROR_RESPONSES, ApiError
 from freeride.api.pages import Page, Paging
 from freeride.api.views import RunOut, SystemEventOut
 from freeride.config.urls import mask_setting
+from freeride.core.slices import convert_in_slices
 from freeride.core.system import Level
 from freeride.ports.journal import JournalQuery
 
@@ -76,7 +77,7 @@ async def events(
     rows = await repos.journal.query(query)
     total = await repos.journal.count(query)
     return Page[SystemEventOut](
-        items=[SystemEventOut.of_record(r) for r in rows],
+        items=await convert_in_slices(rows, SystemEventOut.of_record),
         total=total,
         limit=paging.limit,
         offset=paging.offset,
@@ -93,7 +94,7 @@ async def runs(
 ) -> Page[RunOut]:
     """Stored runs (the embedded job and backtests), newest first."""
     rows = [r for r in await repos.runs.list_runs() if kind is None or r.name == kind]
-    return Page[RunOut].of([RunOut.of(r) for r in rows], paging)
+    return await Page[RunOut].converted(rows, paging, RunOut.of)
 
 
 @router.get("/runs/{run_id}", dependencies=READ)

@@ -36,7 +36,7 @@ async def orders(
     """Orders of the run, newest first."""
     symbol = norm_symbol(symbol) if symbol else None
     rows = await run_orders(request.app.state.read_cache, repos, run, symbol, status)
-    return Page[OrderOut].of([OrderOut.of(o) for o in rows], paging)
+    return await Page[OrderOut].converted(rows, paging, OrderOut.of)
 
 
 @router.get("/fills")
@@ -46,7 +46,7 @@ async def fills(
     """Fills of the run, newest first."""
     symbol = norm_symbol(symbol) if symbol else None
     rows = await run_fills(request.app.state.read_cache, repos, run, symbol)
-    return Page[FillOut].of([FillOut.of(f) for f in rows], paging)
+    return await Page[FillOut].converted(rows, paging, FillOut.of)
 
 
 @router.get("/positions")
@@ -61,7 +61,7 @@ async def positions(
     """Positions of the run as last recorded."""
     symbol = norm_symbol(symbol) if symbol else None
     rows = await run_positions(request.app.state.read_cache, repos, run, symbol, open_only)
-    return Page[PositionOut].of([PositionOut.of(p) for p in rows], paging)
+    return await Page[PositionOut].converted(rows, paging, PositionOut.of)
 
 
 @router.get("/accounts")

@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from freeride.core.slices import convert_in_slices
 from freeride.core.system import Level, SystemEvent, at_least
 from freeride.ports.journal import DayCount, JournalQuery, JournalRecord, KindCount
 from freeride.storage import rows, writes
@@ -64,7 +65,7 @@ class JournalRepository(Repository):
             order = (t.c.ts_event, t.c.id)
         stmt = _filtered(sa.select(t), query).order_by(*order).limit(query.limit).offset(query.offset)
         async with self._engine.connect() as conn:
-            return [_record(r) for r in (await conn.execute(stmt)).mappings()]
+            return await convert_in_slices((await conn.execute(stmt)).mappings(), _record)
 
     async def count(self, query: JournalQuery) -> int:
         stmt = _filtered(sa.select(sa.func.count()).select_from(t), query)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from freeride.core.instruments import Instrument
 from freeride.core.market import Bar
+from freeride.core.slices import convert_in_slices
 from freeride.storage import rows, writes
 from freeride.storage.repositories._base import Repository, upsert_row
 from freeride.storage.tables import bars, instruments, series
@@ -75,7 +76,7 @@ class BarRepository(Repository):
         stmt = stmt.order_by(bars.c.ts_event).limit(limit).offset(offset or None)
         async with self._engine.connect() as conn:
             result = await conn.execute(stmt)
-            return [rows.to_bar(r, symbol, interval) for r in result.mappings()]
+            return await convert_in_slices(result.mappings(), lambda r: rows.to_bar(r, symbol, interval))
 
     async def count_range(
         self, symbol: str, interval: str, start_ns: int | None = None, end_ns: int | None = None

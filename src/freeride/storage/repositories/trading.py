@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 
 from freeride.core.orders import Fill, Order, OrderStatus, Position
+from freeride.core.slices import convert_in_slices
 from freeride.storage import rows, writes
 from freeride.storage.repositories._base import Repository, dialect_insert
 from freeride.storage.tables import fills, orders, positions
@@ -39,7 +40,7 @@ class OrderRepository(Repository):
         )
         async with self._engine.connect() as conn:
             result = await conn.execute(stmt)
-            return [rows.to_order(r) for r in result.mappings()]
+            return await convert_in_slices(result.mappings(), rows.to_order)
 
 
 class FillRepository(Repository):
@@ -63,7 +64,7 @@ class FillRepository(Repository):
         stmt = stmt.order_by(fills.c.ts_event, fills.c.fill_id)
         async with self._engine.connect() as conn:
             result = await conn.execute(stmt)
-            return [rows.to_fill(r) for r in result.mappings()]
+            return await convert_in_slices(result.mappings(), rows.to_fill)
 
 
 class PositionRepository(Repository):
@@ -84,4 +85,4 @@ class PositionRepository(Repository):
         stmt = sa.select(positions).where(positions.c.run_id == run_id).order_by(positions.c.symbol)
         async with self._engine.connect() as conn:
             result = await conn.execute(stmt)
-            return [rows.to_position(r) for r in result.mappings()]
+            return await convert_in_slices(result.mappings(), rows.to_position)
