@@ -3,11 +3,16 @@ the first hop its root, each hop timed from the one before; no exporter configur
 
 from __future__ import annotations
 
+import threading
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 
 from freeride.bus import topics
 from freeride.bus.memory import InMemoryBus
@@ -16,7 +21,7 @@ from freeride.core.market import Bar
 from freeride.core.orders import Fill, OrderIntent, Side
 from freeride.core.system import SystemEvent
 from freeride.journal.component import Journal
-from freeride.ops.tracing import ChainSpans, build_provider, provider_from_env, trace_id_of
+from freeride.ops.tracing import ChainProvider, ChainSpans, build_provider, provider_from_env, trace_id_of
 
 
 def bar() -> Bar:
@@ -96,3 +101,75 @@ def test_the_environment_decides_and_nothing_is_made_without_an_exporter() -> No
     assert [type(p) for p in processors] == [BatchSpanProcessor]
     assert type(processors[0].span_exporter).__name__ == "OTLPSpanExporter"  # type: ignore[attr-defined]
     provider.shutdown()
+
+
+def test_a_sampler_that_drops_a_chain_drops_its_every_hop() -> None:
+    exporter = InMemorySpanExporter()
+    provider = ChainProvider(sampler=ALWAYS_OFF)
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    spans = ChainSpans(InMemoryBus(ManualClock()), provider)
+    for ts in (1, 2, 3):
+        spans.on_entry(
+            SystemEvent(source="a", kind="b", message="m", ts_event=ts, ts_init=ts, correlation_id="c-1")
+        )
+    assert exporter.get_finished_spans() == ()
+    assert spans.spans == 0
+
+
+def test_a_disabled_sdk_makes_no_provider() -> None:
+    endpoint = {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"}
+    assert provider_from_env({**endpoint, "OTEL_SDK_DISABLED": "true"}) is None
+
+
+class Collector(BaseHTTPRequestHandler):
+    """An OTLP/HTTP collector: ``POST /v1/traces`` with a protobuf ``ExportTraceServiceRequest``."""
+
+    received: ClassVar[list[ExportTraceServiceRequest]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if self.path == "/v1/traces" and self.headers["Content-Type"] == "application/x-protobuf":
+            Collector.received.append(ExportTraceServiceRequest.FromString(body))
+            self.send_response(200)
+        else:
+            self.send_response(400)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+async def test_hops_reach_an_otlp_collector_over_http_as_one_trace() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Collector)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    Collector.received.clear()
+    try:
+        endpoint = f"http://127.0.0.1:{server.server_address[1]}"
+        provider = provider_from_env({"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint})
+        assert provider is not None
+        bus = InMemoryBus(ManualClock())
+        journal = Journal(bus, ManualClock())
+        spans = ChainSpans(bus, provider)
+        await journal.start()
+        await spans.start()
+        bus.subscribe(topics.ALL_BARS, lambda _b: bus.publish(topics.order_intent("sma"), intent(1_500)))
+        bus.publish(topics.bar("GOOG", "1d"), bar())
+        await spans.stop()  # shuts the provider down: the batch is sent before it returns
+    finally:
+        server.shutdown()
+    sent = [
+        span
+        for request in Collector.received
+        for resource in request.resource_spans
+        for scope in resource.scope_spans
+        for span in scope.spans
+    ]
+    assert [s.name for s in sent] == ["market/bar", "strategy/order_intent"]
+    root, hop = sent
+    assert root.trace_id == hop.trace_id
+    assert hop.parent_span_id == root.span_id
+    assert root.parent_span_id == b""
+    assert (hop.start_time_unix_nano, hop.end_time_unix_nano) == (1_000, 1_500)
+    service = Collector.received[0].resource_spans[0].resource.attributes
+    assert any(a.key == "service.name" and a.value.string_value == "freeride" for a in service)
