@@ -73,7 +73,7 @@ def _monitor(conn: socket.socket, request: dict[str, Any], fds: list[int]) -> No
         done, status = os.waitpid(worker, os.WNOHANG)
         if done:
             break
-        readable, _, _ = select.select([conn], [], [], 0.2)
+        readable, _, _ = select.select([conn], [], [], 0.02)
         if readable and not conn.recv(1):  # the client is gone: so is the command
             os.kill(worker, signal.SIGKILL)
     code = os.waitstatus_to_exitcode(status)
