@@ -56,6 +56,9 @@ class SessionAuth:
         self._clock = clock
         self._cache_ns = int(cache_s * NS_PER_SECOND)
         self._cache: dict[str, tuple[Session | None, int]] = {}
+        # signed out in this process: a check that read the session before the sign-out was
+        # stored must not put it back in the cache (it would be good again for ``cache_s``)
+        self._ended: set[str] = set()
 
     async def open(self, token: str) -> tuple[str, Session] | None:
         """A new session for a valid API token: its secret (for the cookie) and record; else ``None``."""
@@ -78,12 +81,16 @@ class SessionAuth:
         if not secret or not secret.startswith(SESSION_PREFIX) or len(secret) > 200:
             return None
         digest = hash_secret(secret)
+        if digest in self._ended:
+            return None
         now = self._clock.now_ns()
         hit = self._cache.get(digest)
         if hit is not None and hit[1] > now:
             session = hit[0]
         else:
             session = await self.repo.by_hash(digest)
+            if digest in self._ended:  # signed out while this read was on its way
+                return None
             if self._cache_ns > 0:
                 if len(self._cache) > 10_000:  # bounded: a flood of made-up cookies cannot grow it
                     self._cache.clear()
@@ -95,5 +102,8 @@ class SessionAuth:
         if not secret or not secret.startswith(SESSION_PREFIX):
             return False
         digest = hash_secret(secret)
+        if len(self._ended) > 10_000:  # bounded; the stored revocation answers for older ones
+            self._ended.clear()
+        self._ended.add(digest)
         self._cache.pop(digest, None)
         return await self.repo.revoke(digest, self._clock.now_ns())

@@ -4,13 +4,16 @@ each end the session; the run's ``/login?token=`` link signs in and drops the to
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 from api_rig import Api
 
-from freeride.app.sessions import COOKIE
+from freeride.app.sessions import COOKIE, SessionAuth
 from freeride.core.clock import NS_PER_SECOND
-from freeride.storage.repositories import TokenRepository
+from freeride.storage.repositories import SessionRepository, TokenRepository
+from freeride.storage.repositories.sessions import Session
 
 CSRF = {"X-Freeride-Request": "1"}
 
@@ -183,3 +186,35 @@ async def test_a_websocket_by_cookie_must_come_from_this_origin(api: Api, origin
         with client.websocket_connect("/ws", headers=ok) as ws:
             ws.send_json({"op": "subscribe", "topics": ["alert.>"]})
             assert ws.receive_json()["op"] == "subscribed"
+
+
+class _HeldReads(SessionRepository):
+    """The repository, with reads by hash held until ``release`` is set (a read on its way)."""
+
+    def __init__(self, repo: SessionRepository) -> None:
+        super().__init__(repo._engine)
+        self.release = asyncio.Event()
+        self.reading = asyncio.Event()
+
+    async def by_hash(self, secret_hash: str) -> Session | None:
+        found = await super().by_hash(secret_hash)  # read before the sign-out is stored
+        self.reading.set()
+        await self.release.wait()
+        return found
+
+
+async def test_a_check_in_flight_during_sign_out_does_not_cache_the_session_again(api: Api) -> None:
+    """A dashboard poll that read the session just before the sign-out was stored must not put it
+    back in the cache: the old cookie would work again for ``cache_s``."""
+    assert api.state.sessions is not None
+    repo = _HeldReads(api.state.sessions.repo)
+    auth = SessionAuth(repo, api.state.tokens.check, api.clock, ttl_s=3_600, cache_s=5)
+    opened = await auth.open(api.tokens["read"])
+    assert opened is not None
+    secret, _ = opened
+    in_flight = asyncio.create_task(auth.check(secret))
+    await repo.reading.wait()
+    assert await auth.close(secret)
+    repo.release.set()
+    assert await in_flight is None  # signed out while it read
+    assert await auth.check(secret) is None  # and not cached as good
