@@ -36,6 +36,12 @@ param postgresAdminPassword string
 @description('Object id of a user or group allowed to manage the Key Vault secrets (broker keys, webhook URLs); empty for none.')
 param secretsOfficerObjectId string = ''
 
+@description('Discord application id for the bot role (the Developer Portal\'s General Information); empty: no bot runs.')
+param discordApplicationId string = ''
+
+@description('Discord application public key (hex) that signs its interactions; public, not a secret.')
+param discordPublicKey string = ''
+
 var roles = [
   'gateway'
   'alerts'
@@ -44,6 +50,7 @@ var roles = [
   'recorder'
   'notifier'
   'research'
+  'bot'
   'api'
 ]
 // One replica per role except where more cannot change the outcome: the api (stateless behind
@@ -51,7 +58,8 @@ var roles = [
 // execution worker per broker account (a lease in PostgreSQL fences any second one); a single
 // gateway and research worker poll their providers once; alerts and strategies scale by shard
 // (`--shard i/n`, one app per shard), not by replicas of one app, which would split a
-// symbol's events between consumers.
+// symbol's events between consumers. One bot: a two-step confirmation (kill, flatten) is held in
+// the memory of the replica that asked, and Discord may send the click to any replica.
 var maxReplicas = {
   gateway: 1
   alerts: 1
@@ -60,6 +68,7 @@ var maxReplicas = {
   recorder: 2
   notifier: 1
   research: 1
+  bot: 1
   api: 4
 }
 var suffix = uniqueString(resourceGroup().id)
@@ -243,7 +252,8 @@ resource apps 'Microsoft.App/containerApps@2024-03-01' = [for role in roles: {
     managedEnvironmentId: environment.id
     configuration: {
       activeRevisionsMode: 'Single'
-      ingress: (role == 'api') ? {
+      // the api for browsers and webhooks; the bot for Discord's interactions (its endpoint URL)
+      ingress: (role == 'api' || role == 'bot') ? {
         external: true
         targetPort: 8000
         transport: 'auto'
@@ -323,6 +333,14 @@ resource apps 'Microsoft.App/containerApps@2024-03-01' = [for role in roles: {
               value: vault.properties.vaultUri
             }
             {
+              name: 'FREERIDE_DISCORD__APPLICATION_ID'
+              value: discordApplicationId
+            }
+            {
+              name: 'FREERIDE_DISCORD__PUBLIC_KEY'
+              value: discordPublicKey
+            }
+            {
               // DefaultAzureCredential picks the user-assigned identity by its client id
               name: 'AZURE_CLIENT_ID'
               value: identity.properties.clientId
@@ -343,7 +361,8 @@ resource apps 'Microsoft.App/containerApps@2024-03-01' = [for role in roles: {
         }
       ]
       scale: {
-        minReplicas: 1
+        // without a Discord application the bot app is kept at zero replicas (it would refuse to start)
+        minReplicas: (role == 'bot' && empty(discordApplicationId)) ? 0 : 1
         maxReplicas: maxReplicas[role]
       }
     }
@@ -355,6 +374,8 @@ resource apps 'Microsoft.App/containerApps@2024-03-01' = [for role in roles: {
   ]
 }]
 
-output apiUrl string = 'https://${apps[7].properties.configuration.ingress.fqdn}'
+output apiUrl string = 'https://${apps[8].properties.configuration.ingress.fqdn}'
+@description('Discord\'s Interactions Endpoint URL is this followed by /discord/interactions.')
+output botUrl string = 'https://${apps[7].properties.configuration.ingress.fqdn}'
 output vaultUri string = vault.properties.vaultUri
 output identityClientId string = identity.properties.clientId

@@ -75,7 +75,7 @@ def create_app(state: ApiState) -> FastAPI:
     bot = state.discord
     app.state.discord_bot = InteractionBot(state, bot, app.state.read_cache) if bot and bot.enabled else None
     if app.state.discord_bot is not None:
-        _discord_metrics(metrics, app.state.discord_bot)
+        discord_metrics(metrics, app.state.discord_bot)
     errors.install(app)
     app.add_middleware(AuthFirst, routers=ROUTERS)  # inside CORS: a 401 still carries CORS headers
     if state.settings.cors_origins:
@@ -118,7 +118,8 @@ def _dashboard(app: FastAPI) -> None:
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
 
-def _discord_metrics(metrics: Metrics, bot: InteractionBot) -> None:
+def discord_metrics(metrics: Metrics, bot: InteractionBot) -> None:
+    """The bot's answer counts as gauges (the API's and the bot role's app share them)."""
     runner = bot.runner
     metrics.gauge(
         "freeride_discord_answered_inline", "Discord commands answered inline.", lambda: runner.inline

@@ -25,8 +25,9 @@ WRITING_ROLES = frozenset({"run", "recorder", "execution", "alerts", "notifier",
 
 
 # roles every process of which must see every event (each API worker feeds its own WebSocket
-# clients): a consumer group per process instead of per role, removed when the process stops
-BROADCAST_ROLES = frozenset({"api"})
+# clients, the bot answers from the prices and signals it has seen): a consumer group per process
+# instead of per role, removed when the process stops
+BROADCAST_ROLES = frozenset({"api", "bot"})
 
 
 def _group(role: str, shard: Shard) -> str:

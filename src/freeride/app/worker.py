@@ -6,9 +6,9 @@ drains: the bus stops taking entries and finishes the batch in hand, the compone
 reverse (queues drained, writes committed), what was handled is acknowledged and what they
 published is written; anything not handled stays pending for the next worker to claim.
 
-Health: unless the role serves the API itself, ``--health-port`` serves ``/healthz`` (the
-process answers), ``/readyz`` (database, bus and every component running; 503 with the reasons
-otherwise) and ``/metrics`` (the bus's lag, pending and counts, and the process's figures).
+Health: unless the role serves HTTP itself (the API, the bot), ``--health-port`` serves
+``/healthz`` (the process answers), ``/readyz`` (database, bus and every component running; 503
+with the reasons otherwise) and ``/metrics`` (the bus's lag, pending and counts, and the process's figures).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from freeride.app.api import ApiServer, ApiState
 from freeride.app.bus import build_bus
 from freeride.app.readiness import Check, check_bus, check_database
 from freeride.app.runtime import Runtime
-from freeride.app.worker_roles import SHARDED, Role, build_role
+from freeride.app.worker_roles import SERVING, SHARDED, Role, build_role
 from freeride.bus.redis import RedisBus
 from freeride.bus.redis_streams import EVERY_SHARD, Shard
 from freeride.config.settings import Settings
@@ -73,7 +73,7 @@ async def run_worker(
         # subscribed to everything it reads.
         state = Role(waiting=f"{role} is starting (execution: waiting for its account's lease)")
         server = None
-        if health_port is not None and role != "api":
+        if health_port is not None and role not in SERVING:
             config = settings.api.model_copy(update={"port": health_port})
             server = ApiServer(health_app(rt, bus, state, role), config, clock)
             await server.start()

@@ -38,8 +38,10 @@ from freeride.storage.leases import LeaseRepository
 from freeride.storage.recorder import MARKET_AND_SYSTEM_TOPICS, Recorder
 from freeride.storage.repositories import RunRepository
 
-ROLES = ("gateway", "alerts", "strategies", "execution", "recorder", "notifier", "research", "api")
+ROLES = ("gateway", "alerts", "strategies", "execution", "recorder", "notifier", "research", "bot", "api")
 SHARDED = frozenset({"alerts", "strategies"})
+SERVING = frozenset({"api", "bot"})
+"""Roles whose own HTTP server answers ``/healthz``, ``/readyz`` and ``/metrics``."""
 BAR_CLOSE_GRACE_S = 1.0
 
 
@@ -117,14 +119,15 @@ async def build_role(
     elif role == "research":
         research = await build_research(settings, bus, engine, clock, None, store=store)
         out.components += research.components
-    elif role == "api":
+    elif role in SERVING:
         if serve is None:
-            raise ValueError("the api role needs the HTTP app's factory")
-        intake = build_intake(settings, bus, clock)
+            raise ValueError(f"the {role} role needs its HTTP app's factory")
         state = build_api_state(settings, engine, clock, bus, run_id=ledger)
-        state.intake = intake
+        if role == "api":  # TradingView's webhooks come in through the API, not the bot
+            state.intake = intake = build_intake(settings, bus, clock)
+            out.components.append(intake)
         server = ApiServer(serve(state), settings.api, clock, trusted_proxies=trusted_proxies(settings))
-        out.components += [intake, server]
+        out.components.append(server)
     else:
         raise ValueError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
     return out

@@ -69,6 +69,12 @@ class DiscordBotSettings(FrozenConfig):
             )
         return self
 
+    @field_validator("application_id", "public_key", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """An empty value is no value: deployment files pass ``''`` for a bot not set up."""
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("application_id")
     @classmethod
     def _app_id(cls, value: str | None) -> str | None:

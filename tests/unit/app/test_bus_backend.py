@@ -31,7 +31,11 @@ async def test_memory_by_default_and_redis_with_the_roles_group() -> None:
     assert isinstance(api, RedisBus)
     assert api.ephemeral  # every API process feeds its own WebSocket clients: a group of its own
     assert api.group.startswith("api-")
-    for bus in (run, alerts, api):
+    bot = build_bus(redis, clock, role="bot")  # answers from every price and signal it has seen
+    assert isinstance(bot, RedisBus)
+    assert bot.ephemeral
+    assert bot.group.startswith("bot-")
+    for bus in (run, alerts, api, bot):
         await bus.close()
 
 

@@ -25,7 +25,7 @@ from freeride.cli.main import app
 ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"
 # the documented worker roles (docs/scaling.md): every deployment file runs each of them
-ROLES = ("gateway", "alerts", "strategies", "execution", "recorder", "notifier", "research", "api")
+ROLES = ("gateway", "alerts", "strategies", "execution", "recorder", "notifier", "research", "bot", "api")
 
 
 # what either parser raises for a command line it refuses

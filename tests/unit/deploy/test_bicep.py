@@ -25,6 +25,7 @@ SECRET_WORDS = re.compile(r"password|secret|key|token|connection", re.IGNORECASE
 PLAIN_SETTINGS = {
     "FREERIDE_BUS__BACKEND", "FREERIDE_LOG__FORMAT", "FREERIDE_SECRETS__ORDER",
     "FREERIDE_SECRETS__AZURE_VAULT_URL", "AZURE_CLIENT_ID",
+    "FREERIDE_DISCORD__APPLICATION_ID", "FREERIDE_DISCORD__PUBLIC_KEY",  # public identifiers
 }  # fmt: skip
 SECRETS_USER_ROLE = "4633458b-17de-408a-b874-0445c86b69e6"
 
@@ -55,7 +56,7 @@ def accessor(text: str) -> dict[str, Any]:
 def test_no_secret_is_a_plain_parameter(bicep: dict[str, Any]) -> None:
     for name, param in bicep["parameters"].items():
         secure = any(d["type"] == "secure" for d in param["decorators"])
-        if SECRET_WORDS.search(name) and "objectid" not in name.lower():
+        if SECRET_WORDS.search(name) and not any(w in name.lower() for w in ("objectid", "publickey")):
             assert secure, f"parameter {name} looks like a secret but is not @secure()"
         if secure:
             assert param["default"] is None, f"the secure parameter {name} has a default"
@@ -113,6 +114,8 @@ RESOLVED = {
     "appinsights-connection-string": "InstrumentationKey=00000000-0000-0000-0000-000000000000",
     "vault.properties.vaultUri": "https://freeride-kv-x.vault.azure.net/",
     "identity.properties.clientId": "00000000-0000-0000-0000-000000000000",
+    "discordApplicationId": "1234567890123456789",
+    "discordPublicKey": "ab" * 32,
 }
 
 
@@ -132,6 +135,11 @@ def test_the_apps_environment_is_settings_freeride_accepts(
     for env in container["env"]:
         value = RESOLVED[env["secretRef"]] if "secretRef" in env else env["value"]
         monkeypatch.setenv(env["name"], RESOLVED.get(expression(value), expression(value)))
+    settings = Settings()
+    assert settings.discord.enabled
+    for name in ("FREERIDE_DISCORD__APPLICATION_ID", "FREERIDE_DISCORD__PUBLIC_KEY"):
+        monkeypatch.setenv(name, "")  # the parameters' defaults: no bot, and every role still starts
+    assert not Settings().discord.enabled
     settings = Settings()
     assert settings.bus.backend == "redis"
     assert settings.secrets.order == ["env", "azure_keyvault"]
