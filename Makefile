@@ -29,6 +29,9 @@ run: $(RUN_STAMP)
 # The suite runs on every core (pytest-xdist); TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= auto
 test: $(DEV_STAMP)
+	@# the suite starts about a hundred freeride processes: each reads compiled bytecode rather
+	@# than compiling the package again (only changed files are recompiled here)
+	$(BIN)/python -m compileall -q src
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) $(ARGS)
 
 lint: $(DEV_STAMP)
