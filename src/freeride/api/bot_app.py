@@ -22,16 +22,18 @@ from freeride.app.api import ApiState
 from freeride.core.errors import ConfigError
 from freeride.ops.metrics import Metrics
 
+NOT_CONFIGURED = (
+    "the bot role answers Discord's interactions: set discord.application_id and discord.public_key "
+    "(FREERIDE_DISCORD__APPLICATION_ID, FREERIDE_DISCORD__PUBLIC_KEY)"
+)
+
 
 def create_bot_app(state: ApiState) -> FastAPI:
     """``POST /discord/interactions``, ``/healthz``, ``/readyz`` and ``/metrics`` (the last two
     with a ``read`` token, as on the API) over ``state``; the bot must be configured."""
     settings = state.discord
     if settings is None or not settings.enabled:
-        raise ConfigError(
-            "the bot role answers Discord's interactions: set discord.application_id and "
-            "discord.public_key (FREERIDE_DISCORD__APPLICATION_ID, FREERIDE_DISCORD__PUBLIC_KEY)"
-        )
+        raise ConfigError(NOT_CONFIGURED)
     app = FastAPI(title="freeride bot", version="1", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.freeride = state
     wall = state.wall or state.clock

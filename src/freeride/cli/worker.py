@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from freeride.api import create_app
-from freeride.api.bot_app import create_bot_app
+from freeride.api.bot_app import NOT_CONFIGURED, create_bot_app
 from freeride.app.worker import run_worker
 from freeride.app.worker_roles import ROLES
 from freeride.bus.redis_streams import Shard
@@ -61,11 +61,8 @@ def register(app: typer.Typer) -> None:
         except (FreerideError, ValueError) as exc:
             err.print(f"[red]configuration error[/red]\n{exc}")
             raise typer.Exit(2) from None
-        if role == "bot" and not settings.discord.enabled:
-            err.print(
-                "[red]--role bot answers Discord's interactions: set discord.application_id and "
-                "discord.public_key (FREERIDE_DISCORD__APPLICATION_ID, FREERIDE_DISCORD__PUBLIC_KEY)[/red]"
-            )
+        if role == "bot" and not settings.discord.enabled:  # said before Redis and the database
+            err.print(f"[red]error:[/red] {NOT_CONFIGURED}")
             raise typer.Exit(2)
         configure_logging(settings.log.level, settings.log.format)
         serve = create_bot_app if role == "bot" else create_app

@@ -81,7 +81,7 @@ async def test_bad_invocations_are_refused_with_the_reason() -> None:
     assert "i must be in 0..n-1" in out
     code, out = await _freeride("worker", "--role", "bot", env=env)
     assert code == 2
-    assert "--role bot answers Discord's interactions: set discord.application_id" in " ".join(out.split())
+    assert "the bot role answers Discord's interactions: set discord.application_id" in " ".join(out.split())
 
 
 async def test_the_bot_role_answers_discord_and_nothing_else() -> None:
